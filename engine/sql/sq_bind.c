@@ -408,6 +408,12 @@ static st_status bind_literal(sq_binder *b, sq_ast *x, sq_expr **out, st_error *
         int id = 0, fd = 0;
         bool expo = strpbrk(x->s, "eE") != NULL;
         int digits = expo ? -1 : st_decimal_digits(x->s, x->slen, &id, &fd);
+        /* DuckDB counts every digit as written: 0.5 is DECIMAL(2,1) */
+        if (digits >= 0) {
+            id = 0;
+            const char *dot = strchr(x->s, '.');
+            for (const char *q = x->s; q < (dot ? dot : x->s + x->slen); q++) id += *q >= '0' && *q <= '9';
+        }
         if (digits >= 0 && id + fd <= 38) {
             int p = id + fd;
             if (p < 1) p = 1;
@@ -802,6 +808,9 @@ static st_status bind_coalesce(sq_binder *b, bctx *c, sq_ast *x, sq_expr **out, 
 }
 
 static st_status bind_agg_call(sq_binder *b, bctx *c, sq_ast *x, sq_expr **out, st_error *e) {
+    if (c->in_agg)
+        return sq_err_at(e, ST_ERR_INVALID, b->sql, x->pos,
+                         "aggregate function calls cannot be nested");
     if (c->mode != M_AGG || !c->agg)
         return sq_err_at(e, ST_ERR_INVALID, b->sql, x->pos,
                          "aggregate function %s() is not allowed in %s", x->s,
@@ -942,9 +951,9 @@ static st_status bind_expr(sq_binder *b, bctx *c, sq_ast *x, sq_expr **out, st_e
                 return sq_err_at(e, ST_ERR_INVALID, b->sql, x->pos,
                                  "column \"%s\" must appear in the GROUP BY clause or be used in an "
                                  "aggregate function", x->s);
-        } else if (x->kind == A_COL) {
-            return rc;
         }
+        /* not bindable below the aggregation: maybe an alias of an
+         * aggregate, or an expression over keys; bind it at this level */
         st_error_clear(e);
     }
     return bind_expr_inner(b, c, x, out, e);

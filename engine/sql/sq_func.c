@@ -1272,6 +1272,11 @@ static st_status b_unary_num(sq_binder *b, sq_expr *ex, st_error *e) {
     else if (!strcmp(n, "floor")) ex->aux = 3;
     else ex->aux = 4;
     if (ex->aux == 1) return set(ex, sq_t(ST_T_INT8), k_unary_num);
+    if ((ex->aux == 2 || ex->aux == 3) && st_type_is_integer(t)) {
+        /* DuckDB: ceil/floor of an integer is a DOUBLE */
+        ST_TRY(cast_arg(b, ex, 0, sq_t(ST_T_DOUBLE), e));
+        t = sq_t(ST_T_DOUBLE);
+    }
     if (t.id == ST_T_DECIMAL && ex->aux >= 2) t = st_type_decimal(t.precision, 0);
     if (t.id == ST_T_DECIMAL && ex->aux >= 2 && t.precision > 18 &&
         ex->args[0]->type.precision <= 18)

@@ -459,7 +459,9 @@ static sq_ast *parse_primary(parser *p) {
             return fail_plain(p, k, "EXISTS subqueries are not supported");
         if (!strcasecmp(k->s, "INTERVAL"))
             return fail_plain(p, k, "INTERVAL values are not supported (add or subtract integer days to a DATE)");
-        if (is_reserved(k)) return expected(p, "an expression");
+        if (is_reserved(k) && !((!strcasecmp(k->s, "LEFT") || !strcasecmp(k->s, "RIGHT")) &&
+                                is_op(peek(p, 1), OP_LPAREN)))
+            return expected(p, "an expression");
     }
     /* identifier: column, qualified column, t.*, or function call */
     if (k->kind == TK_IDENT && is_op(peek(p, 1), OP_LPAREN)) {
