@@ -9,8 +9,9 @@
  *   activity           stream     NDJSON          round(1,000,000 S), exactly
  *   pricing            stream     NDJSON          round(200,000 S), exactly
  *   competitor_prices  batch      CSV             round(100,000 S)
- *   market_data        batch      CSV             12 months x catalogued models
- *   products           reference  CSV             the catalogue (<= ~1,000)
+ *   market_data        batch      CSV             12 months x 103 models = 1,236
+ *   products           reference  CSV             565 (model x storage x colour) from
+ *                                                 scale 0.5 up; a seeded subset below
  *   customers          reference  CSV             max(50, round(100,000 S))
  *   fx_rates           reference  CSV             9 currencies x 365 days
  *

@@ -165,6 +165,7 @@ typedef struct gen_world {
     double sales_hour_w[GEN_HOURS];   /* intensity of orders and sessions */
     double flat_hour_w[GEN_HOURS];    /* intensity of pricing runs */
     double scrape_hour_w[GEN_HOURS];  /* intensity of competitor scraping */
+    double promo[GEN_DAYS];           /* gen_promo_level of each day */
     char dates[GEN_DATES_N][11];      /* "YYYY-MM-DD" */
 } gen_world;
 

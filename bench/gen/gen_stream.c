@@ -255,7 +255,7 @@ static void sales_format(const gen_world *w, const gen_event *ev, gen_row *row, 
     double disc_u = gen_unif(&rl), disc_pct = gen_range(&rl, 0.05, 0.20);
 
     /* priced when the order was placed */
-    double promo = gen_promo_level(ev->placed);
+    double promo = w->promo[(ev->placed - GEN_T0) / GEN_MS_DAY];
     double usd = gen_fair_usd(w, p, cond, ev->placed) * noise * (1.0 - 0.08 * promo);
     double local = usd / gen_fx(w, cur, ev->placed);
     int64_t cents = cur == 5 ? (int64_t)(local / 100 + 0.5) * 10000 : shop_price(local, charm);
@@ -438,10 +438,10 @@ static void pricing_format(const gen_world *w, const gen_event *ev, gen_row *row
 
 /* ---- the shared plan and chunk ------------------------------------------- */
 
-static const stream_def sales_def = {ST_GEN_SALES,   1000000, 5.0, 46 * GEN_MS_DAY,
+static const stream_def sales_def = {ST_GEN_SALES,   1000000, 5.3, 46 * GEN_MS_DAY,
                                      GEN_MS_HOUR,    0,       sales_expand, sales_format,
                                      &sales_schema,  1};
-static const stream_def activity_def = {ST_GEN_ACTIVITY, 1000000, 5.0, 3 * GEN_MS_DAY,
+static const stream_def activity_def = {ST_GEN_ACTIVITY, 1000000, 4.43, 3 * GEN_MS_DAY,
                                         GEN_MS_HOUR,     0,       activity_expand,
                                         activity_format, &activity_schema, 2};
 static const stream_def pricing_def = {ST_GEN_PRICING, 200000, 1.012, 13 * GEN_MS_HOUR,
@@ -516,7 +516,8 @@ static st_status stream_plan(const stream_def *d, const gen_world *w, uint32_t t
         if (c >= N && c - N <= tol) break;
         if (c >= N) hi = n;
         else lo = n;
-        uint64_t next = (uint64_t)((double)n * (double)N / (double)(c ? c : 1)) + (c < N);
+        /* aim at the middle of [N, N + tol] */
+        uint64_t next = (uint64_t)((double)n * ((double)N + tol / 2.0) / (double)(c ? c : 1)) + (c < N);
         if (hi && next >= hi) next = hi - 1;
         if (next <= lo) next = lo + 1;
         if (hi && next >= hi) { /* no integer left between lo and hi */

@@ -264,6 +264,7 @@ static void build_curves(gen_world *w) {
     for (int d = 0; d < GEN_DAYS; d++) {
         int dow = (int)((GEN_DAY0 + d + 4) % 7);
         double s = season(d), promo = gen_promo_level(GEN_T0 + d * GEN_MS_DAY);
+        w->promo[d] = promo;
         for (int h = 0; h < 24; h++) {
             int i = d * 24 + h;
             gen_rng r = gen_rng_at(w->seed, TAG_NOISE, (uint64_t)i);
