@@ -408,8 +408,9 @@ static int by_release(const void *a, const void *b) {
     int dx = mx->year * 400 + mx->month * 32 + mx->day, dy = my->year * 400 + my->month * 32 + my->day;
     if (dx != dy) return dx < dy ? -1 : 1;
     if (x->model != y->model) return x->model < y->model ? -1 : 1;
-    if (x->storage_idx != y->storage_idx) return x->storage_idx < y->storage_idx ? -1 : 1;
-    return (int)x->color_idx - (int)y->color_idx;
+    /* a model's variants in a seeded listing order (the base variant first):
+     * ids, like a real catalogue's, are arbitrary, and differ per seed */
+    return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static st_status build_products(gen_world *w, st_error *e) {
