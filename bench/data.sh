@@ -20,6 +20,7 @@
 #   BENCH_ROWS_LABEL   the same, short: "3M", "100k", "1.5M" (for W_NAME)
 #   BENCH_CSV          the scale_csv folder;  BENCH_NATIVE  the scale_native one
 
+# shellcheck shell=bash
 bench_dir() {
   case "$1" in
     scale*_csv)    echo "$BENCH_DATA/scale${BENCH_SCALE}_csv" ;;

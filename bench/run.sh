@@ -106,7 +106,8 @@ run_workload() {
   w_setup() { echo "w_setup is not defined"; return 1; }
   w_before() { :; }
   w_check() { :; }
-  export W_TMP=$BENCH_TMP/$(basename "$wf" .sh)
+  W_TMP=$BENCH_TMP/$(basename "$wf" .sh)
+  export W_TMP
   rm -rf "$W_TMP" && mkdir -p "$W_TMP"
   save() {
     [ -z "$W_NAME" ] && W_NAME=$(basename "$wf" .sh)

@@ -9,6 +9,7 @@
 # fsynced).  Both end with the same rows on disk as a CSV, each using both
 # cores; the pair bounds how fast a CSV of this shape can be produced, which
 # is what the data-dependent workloads of later issues start from.
+# shellcheck shell=bash disable=SC2034  # W_* are read by bench/run.sh
 W_NAME="sales CSV, $BENCH_ROWS_LABEL rows: Strata generates, DuckDB copies"
 W_ISSUE=4
 W_NEEDS="scale_csv"
