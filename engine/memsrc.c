@@ -125,15 +125,20 @@ st_status st_memtable_delete(st_memtable *t, uint64_t row, st_error *e) {
 
 /* ---- sources ------------------------------------------------------------ */
 
-typedef struct msrc {
+/* A snapshot: rows, deletions and zone maps as of one moment; shared by
+ * every source opened on it (zone maps are computed once). */
+typedef struct msnap {
+    int refs;
     st_memtable *t;
     uint64_t rows;
-    uint64_t *deleted; /* snapshot copy */
+    uint64_t *deleted; /* copy */
     uint32_t nunits;   /* units in the snapshot */
     uint32_t ngroups;
     st_zonemap *uzm;   /* nunits * nfields */
     st_zonemap *gzm;   /* ngroups * nfields */
-} msrc;
+} msnap;
+
+typedef msnap msrc;
 
 static uint32_t unit_len(const msrc *m, uint32_t u) {
     uint64_t start = (uint64_t)u * m->t->unit_rows;
@@ -232,16 +237,18 @@ static const char *ms_partition_label(st_source *s, uint32_t p) {
     return NULL;
 }
 
+static void snap_unref(msnap *m) {
+    if (!m || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    st_memtable_unref(m->t);
+    free(m->deleted);
+    free(m->uzm);
+    free(m->gzm);
+    free(m);
+}
+
 static void ms_close(st_source *s) {
     if (!s) return;
-    msrc *m = s->impl;
-    if (m) {
-        st_memtable_unref(m->t);
-        free(m->deleted);
-        free(m->uzm);
-        free(m->gzm);
-        free(m);
-    }
+    snap_unref(s->impl);
     st_schema_free(s->schema);
     free(s->name);
     free(s);
@@ -251,47 +258,25 @@ static const st_source_ops ms_ops = {ms_group_count, ms_group_info, ms_group_ope
                                      ms_unit_info,   ms_read,       ms_partition_count,
                                      ms_partition_label, ms_close};
 
-typedef struct snap {
-    uint64_t rows;
-    uint64_t *deleted;
-} snap;
-
-static st_status snap_take(st_memtable *t, snap *s, st_error *e) {
-    s->rows = t->rows;
-    uint64_t words = (t->rows + 63) / 64;
-    s->deleted = calloc(words ? words : 1, 8);
-    if (!s->deleted) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-    if (words) memcpy(s->deleted, t->deleted, words * 8);
-    return ST_OK;
-}
-
-static st_status source_from(st_memtable *t, const snap *sn, const char *name, st_source **out,
-                             st_error *e) {
-    st_source *s = calloc(1, sizeof *s);
-    msrc *m = calloc(1, sizeof *m);
-    if (!s || !m) {
-        free(s);
-        free(m);
-        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-    }
-    s->ops = &ms_ops;
-    s->impl = m;
-    s->schema = st_schema_clone(t->schema);
-    s->name = strdup(name ? name : "t");
+/* the table as it is now, with its zone maps */
+static st_status snap_take(st_memtable *t, msnap **out, st_error *e) {
+    msnap *m = calloc(1, sizeof *m);
+    if (!m) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    m->refs = 1;
     m->t = mt_ref(t);
-    m->rows = sn->rows;
-    uint64_t words = (sn->rows + 63) / 64;
+    m->rows = t->rows;
+    uint64_t words = (t->rows + 63) / 64;
     m->deleted = calloc(words ? words : 1, 8);
-    m->nunits = (uint32_t)((sn->rows + t->unit_rows - 1) / t->unit_rows);
+    m->nunits = (uint32_t)((t->rows + t->unit_rows - 1) / t->unit_rows);
     m->ngroups = (m->nunits + t->per_group - 1) / t->per_group;
     uint32_t nf = t->schema->nfields;
     m->uzm = calloc((size_t)(m->nunits ? m->nunits : 1) * (nf ? nf : 1), sizeof *m->uzm);
     m->gzm = calloc((size_t)(m->ngroups ? m->ngroups : 1) * (nf ? nf : 1), sizeof *m->gzm);
-    if (!s->schema || !s->name || !m->deleted || !m->uzm || !m->gzm) {
-        ms_close(s);
+    if (!m->deleted || !m->uzm || !m->gzm) {
+        snap_unref(m);
         return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     }
-    if (words) memcpy(m->deleted, sn->deleted, words * 8);
+    if (words) memcpy(m->deleted, t->deleted, words * 8);
     /* zone maps of the snapshot's rows (deleted rows included: a zone map
      * may be wider than the live rows, never narrower) */
     for (uint32_t u = 0; u < m->nunits; u++) {
@@ -305,23 +290,38 @@ static st_status source_from(st_memtable *t, const snap *sn, const char *name, s
             else st_zonemap_merge(gz, z);
         }
     }
+    *out = m;
+    return ST_OK;
+}
+
+static st_status source_from(msnap *m, const char *name, st_source **out, st_error *e) {
+    st_source *s = calloc(1, sizeof *s);
+    if (!s) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    s->ops = &ms_ops;
+    s->impl = m;
+    __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+    s->schema = st_schema_clone(m->t->schema);
+    s->name = strdup(name ? name : "t");
+    if (!s->schema || !s->name) {
+        ms_close(s);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
     *out = s;
     return ST_OK;
 }
 
 st_status st_memtable_source(st_memtable *t, const char *name, st_source **out, st_error *e) {
-    snap sn;
-    ST_TRY(snap_take(t, &sn, e));
-    st_status rc = source_from(t, &sn, name, out, e);
-    free(sn.deleted);
+    msnap *m;
+    ST_TRY(snap_take(t, &m, e));
+    st_status rc = source_from(m, name, out, e);
+    snap_unref(m);
     return rc;
 }
 
 /* ---- catalog ------------------------------------------------------------ */
 
 typedef struct mversion {
-    st_memtable *t;
-    snap sn;
+    msnap *sn;
     int64_t ts;
 } mversion;
 
@@ -374,7 +374,7 @@ static st_status mc_open(st_catalog *c, const char *name, int64_t ver, int64_t t
     }
     char nm[300];
     snprintf(nm, sizeof nm, "%s@v%u", tb->name, pick);
-    return source_from(tb->v[pick].t, &tb->v[pick].sn, nm, out, e);
+    return source_from(tb->v[pick].sn, nm, out, e);
 }
 
 static const st_catalog_ops mc_ops = {mc_open, NULL};
@@ -390,10 +390,7 @@ st_memcat *st_memcat_new(void) {
 void st_memcat_free(st_memcat *c) {
     if (!c) return;
     for (uint32_t i = 0; i < c->n; i++) {
-        for (uint32_t k = 0; k < c->tables[i].nv; k++) {
-            st_memtable_unref(c->tables[i].v[k].t);
-            free(c->tables[i].v[k].sn.deleted);
-        }
+        for (uint32_t k = 0; k < c->tables[i].nv; k++) snap_unref(c->tables[i].v[k].sn);
         free(c->tables[i].v);
         free(c->tables[i].name);
     }
@@ -431,7 +428,6 @@ st_status st_memcat_commit(st_memcat *c, const char *name, st_memtable *t, int64
     }
     mversion *v = &tb->v[tb->nv];
     ST_TRY(snap_take(t, &v->sn, e));
-    v->t = mt_ref(t);
     v->ts = ts_us;
     tb->nv++;
     return ST_OK;

@@ -325,8 +325,13 @@ static st_status update_agg(const sq_aggop *op, sq_aggpart *p, uint32_t ai, sq_e
             if (d->in_type.precision <= 18) {
                 SUM_LOOP(int64_t, st_i128, acc[g] += d[i]);
                 return ST_OK;
+            } else {
+                /* 128-bit inputs: check overflow (DuckDB fails on it too) */
+                int bad = 0;
+                SUM_LOOP(st_i128, st_i128, bad |= __builtin_add_overflow(acc[g], d[i], &acc[g]));
+                if (bad) return sq_err_at(e, ST_ERR_INVALID, cx->sql, d->pos, "overflow in %s()", d->name);
+                return ST_OK;
             }
-            break;
         default: break;
         }
         /* fall through: the checked 128-bit path */

@@ -417,10 +417,94 @@ static st_status k_cast(sq_ectx *cx, const sq_expr *ex, const sq_vec *args, cons
     return rc;
 }
 
+/* ---- widening: the value is kept as is, only its storage widens --------- */
+
+#define DEF_WIDEN(NAME, F, T)                                                 \
+    static st_status NAME(sq_ectx *cx, const sq_expr *ex, const sq_vec *args, \
+                          const uint32_t *sel, uint32_t n, st_vector *out, st_error *e) { \
+        (void)cx;                                                             \
+        (void)ex;                                                             \
+        ST_TRY(sq_prop_nulls(out, args, 1, sel, n, e));                       \
+        const F *a = (const F *)args[0].v->data;                              \
+        T *o = (T *)out->data;                                                \
+        if (args[0].c) {                                                      \
+            T v = (T)a[0];                                                    \
+            for (uint32_t k = 0; k < n; k++) o[sel ? sel[k] : k] = v;         \
+        } else if (sel) {                                                     \
+            for (uint32_t k = 0; k < n; k++) o[sel[k]] = (T)a[sel[k]];        \
+        } else {                                                              \
+            for (uint32_t k = 0; k < n; k++) o[k] = (T)a[k];                  \
+        }                                                                     \
+        return ST_OK;                                                         \
+    }
+DEF_WIDEN(w_i8_i16, int8_t, int16_t)
+DEF_WIDEN(w_i8_i32, int8_t, int32_t)
+DEF_WIDEN(w_i8_i64, int8_t, int64_t)
+DEF_WIDEN(w_i8_i128, int8_t, st_i128)
+DEF_WIDEN(w_i16_i32, int16_t, int32_t)
+DEF_WIDEN(w_i16_i64, int16_t, int64_t)
+DEF_WIDEN(w_i16_i128, int16_t, st_i128)
+DEF_WIDEN(w_i32_i64, int32_t, int64_t)
+DEF_WIDEN(w_i32_i128, int32_t, st_i128)
+DEF_WIDEN(w_i64_i128, int64_t, st_i128)
+DEF_WIDEN(w_i64_i64, int64_t, int64_t)
+DEF_WIDEN(w_i32_f64, int32_t, double)
+DEF_WIDEN(w_i64_f64, int64_t, double)
+DEF_WIDEN(w_i16_f64, int16_t, double)
+DEF_WIDEN(w_i8_f64, int8_t, double)
+DEF_WIDEN(w_f32_f64, float, double)
+
+/* digits a type's values can have (integers: their DECIMAL width) */
+static int digits_of(st_type t) {
+    if (t.id == ST_T_DECIMAL) return t.precision - t.scale;
+    if (st_type_is_integer(t) && t.id != ST_T_UINT64) return sq_int_as_decimal(t).precision;
+    return 99;
+}
+
+/* A cast that keeps every value exactly and needs no check: integer or
+ * decimal to a wider integer or decimal of the same scale (DATE->INT64 etc.
+ * are not casts).  The kernel only converts the storage. */
+static sq_kfn widening(st_type from, st_type to) {
+    bool fe = (st_type_is_integer(from) && from.id != ST_T_UINT64) || from.id == ST_T_DECIMAL;
+    bool te = (st_type_is_integer(to) && to.id != ST_T_UINT64) || to.id == ST_T_DECIMAL;
+    if (fe && te) {
+        if (scale_of(from) != scale_of(to)) return NULL;
+        if (digits_of(to) < digits_of(from)) return NULL;
+        /* an integer target must hold every value of the source */
+        if (st_type_is_integer(to) && from.id == ST_T_DECIMAL) return NULL;
+        if (to.id == ST_T_DECIMAL && digits_of(to) < digits_of(from)) return NULL;
+        sq_phys pf = sq_phys_of(from), pt = sq_phys_of(to);
+        if (st_type_is_integer(to) && st_type_is_integer(from) &&
+            sq_int_as_decimal(to).precision < sq_int_as_decimal(from).precision)
+            return NULL;
+        switch (pf) {
+        case P_I8:
+            return pt == P_I16 ? w_i8_i16 : pt == P_I32 ? w_i8_i32 : pt == P_I64 ? w_i8_i64 : pt == P_I128 ? w_i8_i128 : NULL;
+        case P_I16:
+            return pt == P_I32 ? w_i16_i32 : pt == P_I64 ? w_i16_i64 : pt == P_I128 ? w_i16_i128 : NULL;
+        case P_I32: return pt == P_I64 ? w_i32_i64 : pt == P_I128 ? w_i32_i128 : NULL;
+        case P_I64: return pt == P_I128 ? w_i64_i128 : pt == P_I64 ? w_i64_i64 : NULL;
+        default: return NULL;
+        }
+    }
+    if (to.id == ST_T_DOUBLE) {
+        switch (from.id) {
+        case ST_T_INT8: return w_i8_f64;
+        case ST_T_INT16: return w_i16_f64;
+        case ST_T_INT32: return w_i32_f64;
+        case ST_T_INT64: return w_i64_f64;
+        case ST_T_FLOAT: return w_f32_f64;
+        default: return NULL;
+        }
+    }
+    return NULL;
+}
+
 sq_kfn sq_cast_kernel(st_type from, st_type to, bool try_) {
     (void)try_;
     if (!sq_cast_possible(from, to)) return NULL;
-    return k_cast;
+    sq_kfn w = widening(from, to);
+    return w ? w : k_cast;
 }
 
 sq_expr *sq_cast_expr(st_arena *a, sq_expr *x, st_type t, bool try_) {
@@ -431,7 +515,8 @@ sq_expr *sq_cast_expr(st_arena *a, sq_expr *x, st_type t, bool try_) {
     if (!c->args) return NULL;
     c->args[0] = x;
     c->nargs = 1;
-    c->kfn = k_cast;
+    c->kfn = sq_cast_kernel(x->type, t, try_);
+    if (!c->kfn) c->kfn = k_cast;
     c->aux = try_;
     c->name = try_ ? "try_cast" : "cast";
     return c;

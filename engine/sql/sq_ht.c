@@ -137,7 +137,7 @@ static st_status grow_groups(sq_ht *h, uint32_t need, st_error *e) {
 #define FLT_EQ(x, y) ((x) == (y) || (isnan(x) && isnan(y)))
 
 static inline bool str_eq(st_str x, st_str y) {
-    return x.len == y.len && (x.len == 0 || memcmp(x.ptr, y.ptr, x.len) == 0);
+    return x.len == y.len && (x.len == 0 || x.ptr == y.ptr || memcmp(x.ptr, y.ptr, x.len) == 0);
 }
 
 static void col_eq(const st_vector *col, const st_vector *keys, const uint32_t *rows,
@@ -250,6 +250,7 @@ void sq_ht_find(const sq_ht *h, st_vector *const *cols, const uint32_t *sel, uin
     for (uint32_t k = 0; k < n; k++) {
         todo[k] = k;
         idx[k] = hashes[k] & mask;
+        __builtin_prefetch(&h->slots[idx[k]]);
     }
     while (ntodo) {
         uint32_t nc = 0, nn = 0;

@@ -93,6 +93,22 @@ st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e) {
     j->unique = true;
     for (uint64_t r = 0; r < n && j->unique; r++)
         if (j->next[r] != UINT32_MAX) j->unique = false;
+    /* which stored build columns hold NULLs (gathers skip the checks otherwise) */
+    j->bnulls = calloc(j->nbuild ? j->nbuild : 1, 1);
+    if (!j->bnulls) {
+        rc = st_error_set(e, ST_ERR_NOMEM, "out of memory (join)");
+        goto cleanup;
+    }
+    for (uint32_t bi = 0; bi < c->nblocks; bi++)
+        for (uint32_t q = 0; q < j->nbuild; q++) {
+            const st_vector *v = c->blocks[bi]->cols[j->nkeys + q];
+            if (v->validity && !j->bnulls[q])
+                for (uint32_t k = 0; k < c->blocks[bi]->n; k++)
+                    if (sq_isnull(v, k)) {
+                        j->bnulls[q] = 1;
+                        break;
+                    }
+        }
     ST_CHECK(rc, sq_coll_locs(c, &j->locs, e));
     j->built = true;
 cleanup:
@@ -109,6 +125,8 @@ void sq_join_free(sq_join *j) {
     free(j->first);
     free(j->next);
     free(j->locs);
+    free(j->bnulls);
+    j->bnulls = NULL;
     sq_coll_free(j->rows);
     j->rows = NULL;
     j->first = j->next = j->locs = NULL;
@@ -165,12 +183,44 @@ static st_vector *outvec(sq_probe_state *ps, uint32_t i, st_type t, st_error *e)
 }
 
 /* dst[pos[k]] = build column c at build row brow[k] (UINT32_MAX = NULL) */
+#define GATHER_BUILD(T)                                                       \
+    do {                                                                      \
+        T *o = (T *)dst->data;                                                \
+        for (uint32_t k = 0; k < n; k++) {                                    \
+            uint32_t p = pos ? pos[k] : k;                                    \
+            uint32_t l = j->locs[brow[k]];                                    \
+            o[p] = ((const T *)rows->blocks[SQ_LOC_BLOCK(l)]->cols[col]->data)[SQ_LOC_OFF(l)]; \
+        }                                                                     \
+    } while (0)
+
 static st_status gather_build(const sq_join *j, st_vector *dst, uint32_t c, const uint32_t *pos,
                               const uint32_t *brow, uint32_t n, st_error *e) {
     const sq_coll *rows = j->rows;
     uint32_t col = j->nkeys + c;
     size_t w = st_type_width(dst->type);
     bool str = st_type_is_string(dst->type);
+    /* fast path: every row matched and the build column has no NULLs */
+    bool simple = !j->bnulls[c];
+    for (uint32_t k = 0; simple && k < n; k++)
+        if (brow[k] == UINT32_MAX) simple = false;
+    if (simple) {
+        switch (w) {
+        case 1: GATHER_BUILD(uint8_t); break;
+        case 2: GATHER_BUILD(uint16_t); break;
+        case 4: GATHER_BUILD(uint32_t); break;
+        case 8: GATHER_BUILD(uint64_t); break;
+        case 16:
+            if (str) GATHER_BUILD(st_str);
+            else GATHER_BUILD(st_i128);
+            break;
+        default: simple = false; break;
+        }
+        if (simple) {
+            if (dst->validity)
+                for (uint32_t k = 0; k < n; k++) sq_setvalid(dst->validity, pos ? pos[k] : k);
+            return ST_OK;
+        }
+    }
     for (uint32_t k = 0; k < n; k++) {
         uint32_t p = pos ? pos[k] : k;
         if (brow[k] == UINT32_MAX) {

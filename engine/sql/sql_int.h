@@ -782,6 +782,7 @@ struct sq_join {
     bool unique;           /* every key has one row */
     bool built;
     uint32_t *locs;        /* build row -> collection location */
+    uint8_t *bnulls;       /* per stored build column: has NULLs */
     uint64_t matched_bytes; /* accounted bytes of first/next */
 };
 
