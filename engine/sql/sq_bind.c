@@ -1541,8 +1541,22 @@ static st_status bind_limit(sq_binder *b, sq_ast *x, const char *what, int64_t *
 static st_status bind_core(sq_binder *b, sq_sel *s, ctescope *cs, sq_lop **out, outcols *oc,
                            st_error *e);
 
+static st_status bind_query_in(sq_binder *b, sq_sel *s, ctescope *up, sq_lop **out, outcols *oc,
+                               st_error *e);
+
+/* Subqueries bind with their own UNION-arm state (a NULL column of a nested
+ * query is typed as INT32 before it flows into operators). */
 static st_status bind_query(sq_binder *b, sq_sel *s, ctescope *up, sq_lop **out, outcols *oc,
                             st_error *e) {
+    bool arm = b->union_arm;
+    b->union_arm = false;
+    st_status rc = bind_query_in(b, s, up, out, oc, e);
+    b->union_arm = arm;
+    return rc;
+}
+
+static st_status bind_query_in(sq_binder *b, sq_sel *s, ctescope *up, sq_lop **out, outcols *oc,
+                               st_error *e) {
     if (++b->depth > 100)
         return sq_err_at(e, ST_ERR_INVALID, b->sql, s->pos, "the query is nested too deeply");
     ctescope cs = {up, s->ctes, s->nctes};
@@ -1559,14 +1573,20 @@ static st_status bind_query(sq_binder *b, sq_sel *s, ctescope *up, sq_lop **out,
     sq_sel *cur = s;
     sq_sel saved = *s;
     saved.set_next = NULL;
-    ST_TRY(bind_core(b, &saved, use, &acc, &ao, e));
+    b->union_arm = true;
+    st_status arc = bind_core(b, &saved, use, &acc, &ao, e);
+    b->union_arm = false;
+    ST_TRY(arc);
     while (cur->set_next) {
         sq_sel *nx = cur->set_next;
         sq_sel tmp = *nx;
         tmp.set_next = NULL;
         sq_lop *r;
         outcols ro;
-        ST_TRY(bind_core(b, &tmp, use, &r, &ro, e));
+        b->union_arm = true;
+        arc = bind_core(b, &tmp, use, &r, &ro, e);
+        b->union_arm = false;
+        ST_TRY(arc);
         if (ro.n != ao.n)
             return sq_err_at(e, ST_ERR_INVALID, b->sql, cur->set_pos,
                              "the two sides of UNION have %u and %u columns", ao.n, ro.n);
@@ -1879,7 +1899,9 @@ static st_status bind_core(sq_binder *b, sq_sel *s, ctescope *cs, sq_lop **out, 
     if (!p->exprs) return nomem(e);
     for (uint32_t i = 0; i < ni; i++) {
         sq_expr *x = items[i].e;
-        if (x->type.id == ST_T_NULL) ST_TRY(cast_to(b, &x, sq_t(ST_T_INT32), e));
+        /* a bare NULL column is INT32, except in a UNION arm, where the
+         * other arms decide its type */
+        if (x->type.id == ST_T_NULL && !b->union_arm) ST_TRY(cast_to(b, &x, sq_t(ST_T_INT32), e));
         p->exprs[i] = x;
         p->cids[i] = new_cid(b, items[i].name);
         p->types[i] = x->type;

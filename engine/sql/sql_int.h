@@ -657,6 +657,7 @@ struct sq_binder {
     sq_pool *pool;       /* sources and other objects closed with the query */
     struct sq_ctescope *ctes;
     uint32_t depth;      /* subquery nesting */
+    bool union_arm;      /* binding one SELECT of a UNION */
 };
 
 /* Bind a parsed statement into a logical plan; names[] and the output types

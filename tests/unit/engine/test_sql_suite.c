@@ -37,6 +37,7 @@
 #include <dirent.h>
 #include <sys/wait.h>
 
+#include "bench/gen/gen.h"
 #include "engine/memsrc.h"
 #include "engine/sql.h"
 #include "format/valtext.h"
@@ -49,6 +50,61 @@ static const char *fixtures[] = {"sales", "products", "customers", "t_types", "t
                                  "t_empty", NULL};
 
 static st_memcat *cat_big, *cat_small;
+
+/* Tables made by the generator (strata gen --scale 0.01 --bad-rate 0 --as csv
+ * --only sales,products,customers, seed 42) into a temporary folder, named
+ * gen_sales, gen_products, gen_customers; types as the manifest declares. */
+static char *gen_dir;
+static const struct {
+    const char *file, *table, *types;
+} gen_tables[] = {
+    {"sales", "gen_sales",
+     "order_id BIGINT\nline_no BIGINT\ncustomer_id BIGINT\nproduct_id BIGINT\nsku VARCHAR\n"
+     "category VARCHAR\nbrand VARCHAR\ncondition VARCHAR\nquantity BIGINT\n"
+     "unit_price DECIMAL(18,2)\ncurrency VARCHAR\ndiscount DECIMAL(18,2)\ncountry VARCHAR\n"
+     "status VARCHAR\nts TIMESTAMP\n"},
+    {"products", "gen_products",
+     "product_id BIGINT\nsku VARCHAR\ncategory VARCHAR\nbrand VARCHAR\nmodel VARCHAR\n"
+     "storage_gb BIGINT\nrelease_year BIGINT\nmsrp DECIMAL(18,2)\ncolor VARCHAR\n"},
+    {"customers", "gen_customers",
+     "customer_id BIGINT\nsignup_date DATE\ncountry VARCHAR\nsegment VARCHAR\n"},
+    {NULL, NULL, NULL}};
+
+static void make_gen_data(void) {
+    if (gen_dir) return;
+    if (ST_GEN_DATA_VERSION != 1)
+        fail_msg("the generator's data version changed (%d): regenerate tests/sql/12_gen.test "
+                 "with STRATA_SQL_REGEN=1 and update this check", ST_GEN_DATA_VERSION);
+    char *tmp = st_test_tmpdir();
+    char out[512];
+    snprintf(out, sizeof out, "%s/gen", tmp);
+    st_gen_options o;
+    st_gen_options_default(&o);
+    o.scale = 0.01;
+    o.seed = 42;
+    o.as = ST_GEN_AS_CSV;
+    o.bad_rate = 0;
+    o.sources = (1u << ST_GEN_SALES) | (1u << ST_GEN_PRODUCTS) | (1u << ST_GEN_CUSTOMERS);
+    ST_ASSERT_OK(st_gen_run(&o, out, NULL, &err_));
+    for (int i = 0; gen_tables[i].file; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s.types", out, gen_tables[i].file);
+        FILE *f = fopen(p, "w");
+        fputs(gen_tables[i].types, f);
+        fclose(f);
+    }
+    gen_dir = strdup(out);
+    free(tmp); /* the folder is removed at teardown through gen_dir's parent */
+}
+
+static void add_gen_tables(st_memcat *mc, uint32_t unit_rows, uint32_t per_group) {
+    for (int i = 0; gen_tables[i].file; i++) {
+        st_memtable *t = fx_load(gen_dir, gen_tables[i].file, unit_rows, per_group, &err_);
+        if (!t) fail_msg("generated %s: %s", gen_tables[i].file, err_.msg);
+        ST_ASSERT_OK(st_memcat_commit(mc, gen_tables[i].table, t, INT64_C(1735689600000000), &err_));
+        st_memtable_unref(t);
+    }
+}
 
 static void add_tables(st_memcat *mc, uint32_t unit_rows, uint32_t per_group) {
     for (int i = 0; fixtures[i]; i++) {
@@ -353,6 +409,21 @@ static void duck_setup(void) {
         st_sbuf_printf(&sql, "}); CREATE VIEW bronze.%s AS SELECT * FROM main.%s;", fixtures[i], fixtures[i]);
         free(types);
     }
+    for (int i = 0; gen_tables[i].file; i++) {
+        st_sbuf_printf(&sql, "CREATE TABLE %s AS SELECT * FROM read_csv('%s/%s.csv', header=true, "
+                             "allow_quoted_nulls=false, columns={",
+                       gen_tables[i].table, gen_dir, gen_tables[i].file);
+        char *types = strdup(gen_tables[i].types), *save = NULL;
+        bool first = true;
+        for (char *l = strtok_r(types, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            char *sp = strchr(l, ' ');
+            *sp = 0;
+            st_sbuf_printf(&sql, "%s'%s': '%s'", first ? "" : ", ", l, sp + 1);
+            first = false;
+        }
+        st_sbuf_printf(&sql, "});");
+        free(types);
+    }
     char *argv[] = {(char *)dq, duckdb_path, (char *)st_sbuf_cstr(&sql), NULL};
     if (run_cmd(argv) != 0) fail_msg("DuckDB could not load the fixtures");
     st_sbuf_free(&sql);
@@ -579,11 +650,20 @@ static int setup(void **state) {
     cat_small = st_memcat_new();
     add_tables(cat_big, 1u << 20, 4);
     add_tables(cat_small, 333, 3);
+    make_gen_data();
+    add_gen_tables(cat_big, 1u << 20, 4);
+    add_gen_tables(cat_small, 1000, 2);
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
+    if (gen_dir) {
+        char *parent = strdup(gen_dir);
+        *strrchr(parent, '/') = 0;
+        st_test_rmrf(parent);
+        free(gen_dir);
+    }
     st_memcat_free(cat_big);
     st_memcat_free(cat_small);
     return 0;
