@@ -69,7 +69,8 @@ uint64_t st_query_peak_memory(const st_query *q);
 void st_query_close(st_query *q); /* NULL accepted */
 
 /* Parse a size such as "512MB", "2GiB", "100kB", "1000000" (bytes) into
- * bytes (K/M/G/T, with or without B / iB, powers of 1024 as DuckDB does). */
+ * bytes: KB/MB/GB/TB are powers of 1000 and KiB/MiB/GiB/TiB powers of 1024,
+ * as DuckDB reads them; a bare number is bytes. */
 st_status st_parse_size(const char *s, uint64_t *out, st_error *e);
 
 #endif /* ST_SQL_H */
