@@ -148,9 +148,8 @@ typedef struct st_segment st_segment;
 
 /* Map and validate a segment file.  Errors name the path. */
 st_status st_segment_open(const char *path, st_segment **out, st_error *e);
-/* The same over bytes already in memory (takes its own reference to buf;
- * buf must have at least 16 readable bytes past its length, or be a mapped
- * file: see ENC_SLACK).  `name` is used in error messages. */
+/* The same over bytes already in memory (takes its own reference to buf).
+ * Nothing past st_buf_len(buf) is read.  `name` is used in errors. */
 st_status st_segment_open_buf(st_buf *buf, const char *name, st_segment **out, st_error *e);
 void st_segment_close(st_segment *s); /* NULL accepted */
 
