@@ -98,6 +98,25 @@ static inline uint16_t st_load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p,
 static inline uint32_t st_load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t st_load_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+/* ---- scratch arena for encoders ------------------------------------------ */
+
+/* Encoders allocate their scratch (deltas, runs, dictionaries, hash tables)
+ * from an arena the writer resets after each chunk.  The arena keeps one
+ * block sized to the high-water mark of the chunks so far, so in steady
+ * state encoding a chunk allocates (and page-faults) nothing.  Individual
+ * frees are not needed: everything goes at the next reset. */
+typedef struct enc_mem {
+    uint8_t *blk;
+    size_t cap, used, high;
+    void **extra; /* allocations that did not fit in blk */
+    size_t nextra, extra_cap;
+} enc_mem;
+
+/* 64-byte aligned; NULL on failure. */
+void *enc_alloc(enc_mem *m, size_t n);
+void enc_mem_reset(enc_mem *m);
+void enc_mem_free(enc_mem *m);
+
 /* ---- input window ------------------------------------------------------- */
 
 typedef struct enc_rd {
@@ -145,6 +164,10 @@ st_status enc_unpack(enc_rd *rd, size_t n, uint64_t *out, st_error *e);
 void enc_minmax(const uint64_t *v, size_t n, bool sgn, uint64_t *mn, uint64_t *mx);
 /* Largest value of v[0..n) in unsigned order (0 when n == 0). */
 uint64_t enc_max_u64(const uint64_t *v, size_t n);
+/* out[i-1] = v[i] - v[i-1] for 1 <= i < n */
+void enc_deltas(const uint64_t *v, size_t n, uint64_t *out);
+/* runs of equal adjacent values (0 when n == 0) */
+size_t enc_count_runs(const uint64_t *v, size_t n);
 
 /* ---- ints streams --------------------------------------------------------- */
 
@@ -157,11 +180,11 @@ typedef struct ints_opts {
     bool force_dict;    /* try DICT however many distinct values (tests) */
 } ints_opts;
 
-/* Build a plan for v[0..n) (v must outlive the plan).  On success *out is
- * the plan; ST_ERR_NOMEM on allocation failure.  At least one of FOR or
- * DELTA must be allowed when n > 0 (FOR is always possible). */
-st_status ints_plan_build(const uint64_t *v, size_t n, bool sgn, ints_opts o, ints_plan **out,
-                          st_error *e);
+/* Build a plan for v[0..n) (v must outlive the plan); its memory comes from
+ * m and lives until m is reset.  ST_ERR_NOMEM on allocation failure.  FOR
+ * is the fallback when nothing allowed applies. */
+st_status ints_plan_build(enc_mem *m, const uint64_t *v, size_t n, bool sgn, ints_opts o,
+                          ints_plan **out, st_error *e);
 int ints_plan_kind(const ints_plan *p);
 size_t ints_plan_size(const ints_plan *p); /* body bytes (no kind byte) */
 /* When DICT was evaluated and its dictionary fully built: the distinct
@@ -169,7 +192,6 @@ size_t ints_plan_size(const ints_plan *p); /* body bytes (no kind byte) */
 const uint64_t *ints_plan_distinct(const ints_plan *p, size_t *count);
 /* Append the body (no kind byte). */
 void ints_plan_write(const ints_plan *p, enc_buf *out);
-void ints_plan_free(ints_plan *p);
 
 /* Decode an ints body of encoding `kind` (FOR, DELTA, RLE or DICT) of n
  * values.  `allowed` restricts the kind (a kind outside it is corruption). */
@@ -184,9 +206,9 @@ st_status ints_decode_nested(enc_rd *rd, unsigned allowed, size_t n, uint64_t *o
 typedef struct strs_plan strs_plan;
 
 /* Plan for n strings: string i is bytes[off[i] .. off[i+1]).  `allowed` is a
- * mask of PLAIN, DICT, RLE. */
-st_status strs_plan_build(const char *bytes, const uint32_t *off, size_t n, unsigned allowed,
-                          bool force_dict, strs_plan **out, st_error *e);
+ * mask of PLAIN, DICT, RLE.  Memory from m, as for ints plans. */
+st_status strs_plan_build(enc_mem *m, const char *bytes, const uint32_t *off, size_t n,
+                          unsigned allowed, bool force_dict, strs_plan **out, st_error *e);
 int strs_plan_kind(const strs_plan *p);
 size_t strs_plan_size(const strs_plan *p);
 /* The distinct strings when DICT was fully built (count, and the i-th as
@@ -194,7 +216,6 @@ size_t strs_plan_size(const strs_plan *p);
 size_t strs_plan_distinct(const strs_plan *p);
 void strs_plan_distinct_at(const strs_plan *p, size_t i, const char **s, uint32_t *len);
 void strs_plan_write(const strs_plan *p, enc_buf *out);
-void strs_plan_free(strs_plan *p);
 
 /* Decode n strings of encoding kind into out[0..n) (st_str pointing into the
  * window, which must stay alive).  utf8: every string must be valid UTF-8. */

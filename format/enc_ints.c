@@ -26,11 +26,14 @@
  *             ..  body of the n indices, each < ndict
  *
  * Choice: the encoder computes the exact size of every allowed candidate
- * (FOR always; DELTA; RLE when runs are at most half the values; DICT when
- * a sample of the first 4096 values shows at most half distinct and the
- * whole stream has at most min(n/2, 65536) distinct values) and keeps the
- * smallest, preferring the cheaper decoder on ties (FOR, DELTA, DICT, RLE).
- * zstd then runs over the chosen bytes (segment_write.c).
+ * and keeps the smallest (on ties the first of FOR, DELTA, RLE, DICT: the
+ * cheaper decoder).  FOR is always sized; DELTA too; RLE when there are at
+ * most 7/8 as many runs as values (a run costs a value plus a length);
+ * DICT when the first 4096 values are at most half distinct, the stream has
+ * at most min(n/2, 65536) distinct values, and a quick lower estimate (one
+ * index per run, one byte per entry) does not already lose: only then is
+ * the dictionary sorted (radix sort) and its streams sized.  zstd then runs
+ * over the chosen bytes (segment_write.c).
  */
 #include "format/enc_int.h"
 
@@ -39,6 +42,7 @@
 #include "format/hash.h"
 
 struct ints_plan {
+    enc_mem *m;
     const uint64_t *v;
     size_t n;
     bool sgn;
@@ -60,56 +64,86 @@ struct ints_plan {
 #define DICT_SAMPLE 4096
 #define DICT_MAX 65536
 
-static int cmp_s64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+/* Sort keys ascending (signed or unsigned order) carrying their codes:
+ * LSD radix sort on bytes, skipping bytes all keys share. */
+static bool sort_pairs(enc_mem *m, uint64_t *keys, uint32_t *codes, size_t n, bool sgn) {
+    if (n < 2) return true;
+    uint64_t *k2 = enc_alloc(m, n * sizeof *k2);
+    uint32_t *c2 = enc_alloc(m, n * sizeof *c2);
+    if (!k2 || !c2) return false;
+    const uint64_t flip = sgn ? UINT64_C(1) << 63 : 0;
+    for (size_t i = 0; i < n; i++) keys[i] ^= flip;
+    uint64_t *ka = keys, *kb = k2;
+    uint32_t *ca = codes, *cb = c2;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++) cnt[(ka[i] >> shift) & 255]++;
+        if (cnt[(ka[0] >> shift) & 255] == n) continue; /* all share this byte */
+        size_t pos = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            size_t c = cnt[d];
+            cnt[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t at = cnt[(ka[i] >> shift) & 255]++;
+            kb[at] = ka[i];
+            cb[at] = ca[i];
+        }
+        uint64_t *tk = ka;
+        ka = kb;
+        kb = tk;
+        uint32_t *tc = ca;
+        ca = cb;
+        cb = tc;
+    }
+    if (ka != keys) {
+        memcpy(keys, ka, n * sizeof *keys);
+        memcpy(codes, ca, n * sizeof *codes);
+    }
+    for (size_t i = 0; i < n; i++) keys[i] ^= flip;
+    return true;
 }
 
-/* Build a sorted dictionary of v and the indices into it.  Returns 1 when
- * built, 0 when there are too many distinct values, -1 on allocation failure. */
-static int dict_build(const uint64_t *v, size_t n, bool sgn, bool force, uint64_t **dict_o,
-                      uint64_t **idx_o, size_t *nd_o) {
+/* Build the dictionary of v (first-occurrence order) and the indices into
+ * it.  Returns 1 when built, 0 when there are too many distinct values, -1
+ * on allocation failure. */
+static unsigned bits_for(uint64_t x) { return x ? 64u - (unsigned)__builtin_clzll(x) : 0u; }
+
+/* budget: give up once even the lower estimate (an index per run, a byte
+ * per entry) reaches it; SIZE_MAX: never. */
+static int dict_build(enc_mem *m, const uint64_t *v, size_t n, bool force, size_t nruns,
+                      size_t budget, uint64_t **dict_o, uint64_t **idx_o, size_t *nd_o) {
     size_t limit = force ? n : (n / 2 < DICT_MAX ? n / 2 : DICT_MAX);
     if (limit == 0) limit = 1;
     size_t cap = 1024;
-    while (cap < 2 * limit && cap < 4096) cap *= 2;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    uint32_t *codes = malloc(cap * sizeof *codes);
-    uint64_t *dict = malloc(limit * sizeof *dict);
-    uint64_t *idx = malloc(n * sizeof *idx);
-    uint32_t *remap = NULL;
-    uint64_t *sorted = NULL;
-    int rc = -1;
-    if (!keys || !codes || !dict || !idx) goto cleanup;
+    uint64_t *keys = enc_alloc(m, cap * sizeof *keys);
+    uint32_t *codes = enc_alloc(m, cap * sizeof *codes);
+    uint64_t *dict = enc_alloc(m, limit * sizeof *dict);
+    uint64_t *idx = enc_alloc(m, n * sizeof *idx);
+    if (!keys || !codes || !dict || !idx) return -1;
     memset(codes, 0xFF, cap * sizeof *codes);
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t x = v[i];
+        if (i && x == v[i - 1]) { /* runs are common: skip the probe */
+            idx[i] = idx[i - 1];
+            continue;
+        }
         size_t h = st_hash_u64(x) & (cap - 1);
         while (codes[h] != UINT32_MAX && keys[h] != x) h = (h + 1) & (cap - 1);
         uint32_t code = codes[h];
         if (code == UINT32_MAX) {
-            if (count == limit) {
-                rc = 0;
-                goto cleanup;
-            }
+            if (count == limit) return 0;
             code = (uint32_t)count;
             keys[h] = x;
             codes[h] = code;
             dict[count++] = x;
             if (count * 2 > cap) { /* grow and rehash */
                 size_t nc = cap * 2;
-                uint64_t *nk = malloc(nc * sizeof *nk);
-                uint32_t *ncd = malloc(nc * sizeof *ncd);
-                if (!nk || !ncd) {
-                    free(nk);
-                    free(ncd);
-                    goto cleanup;
-                }
+                uint64_t *nk = enc_alloc(m, nc * sizeof *nk);
+                uint32_t *ncd = enc_alloc(m, nc * sizeof *ncd);
+                if (!nk || !ncd) return -1;
                 memset(ncd, 0xFF, nc * sizeof *ncd);
                 for (size_t s = 0; s < cap; s++) {
                     if (codes[s] == UINT32_MAX) continue;
@@ -118,83 +152,43 @@ static int dict_build(const uint64_t *v, size_t n, bool sgn, bool force, uint64_
                     nk[g] = keys[s];
                     ncd[g] = codes[s];
                 }
-                free(keys);
-                free(codes);
                 keys = nk;
                 codes = ncd;
                 cap = nc;
+                if (!force && nruns * bits_for(count - 1) / 8 + count >= budget) return 0;
             }
+            if (!force && count > DICT_SAMPLE / 2 && i < DICT_SAMPLE && n >= 2 * DICT_SAMPLE)
+                return 0; /* more than half of the first values distinct */
         }
         idx[i] = code;
-        if (!force && i + 1 == DICT_SAMPLE && n >= 2 * DICT_SAMPLE && count > DICT_SAMPLE / 2) {
-            rc = 0;
-            goto cleanup;
-        }
     }
-    /* sort the dictionary and renumber the indices */
-    sorted = malloc(count * sizeof *sorted);
-    remap = malloc(count * sizeof *remap);
-    if (!sorted || !remap) goto cleanup;
-    memcpy(sorted, dict, count * sizeof *sorted);
-    qsort(sorted, count, sizeof *sorted, sgn ? cmp_s64 : cmp_u64);
-    for (size_t c = 0; c < count; c++) {
-        const uint64_t *hit = bsearch(&dict[c], sorted, count, sizeof *sorted, sgn ? cmp_s64 : cmp_u64);
-        remap[c] = (uint32_t)(hit - sorted);
-    }
-    for (size_t i = 0; i < n; i++) idx[i] = remap[idx[i]];
-    *dict_o = sorted;
+    *dict_o = dict;
     *idx_o = idx;
     *nd_o = count;
-    sorted = NULL;
-    idx = NULL;
-    rc = 1;
-cleanup:
-    free(keys);
-    free(codes);
-    free(dict);
-    free(idx);
-    free(remap);
-    free(sorted);
-    return rc;
+    return 1;
 }
 
-static void plan_drop_delta(ints_plan *p) {
-    free(p->deltas);
-    p->deltas = NULL;
-}
-static void plan_drop_rle(ints_plan *p) {
-    free(p->rlens);
-    free(p->rvals);
-    p->rlens = p->rvals = NULL;
-    ints_plan_free(p->rplan);
-    p->rplan = NULL;
-}
-static void plan_drop_dict_streams(ints_plan *p) {
-    free(p->idx);
-    p->idx = NULL;
-    ints_plan_free(p->dplan);
-    ints_plan_free(p->iplan);
-    p->dplan = p->iplan = NULL;
+/* Sort the dictionary and renumber the indices to match. */
+static bool dict_sort(enc_mem *m, uint64_t *dict, size_t nd, uint64_t *idx, size_t n, bool sgn) {
+    uint32_t *codes = enc_alloc(m, nd * sizeof *codes), *remap = enc_alloc(m, nd * sizeof *remap);
+    if (!codes || !remap) return false;
+    for (size_t c = 0; c < nd; c++) codes[c] = (uint32_t)c;
+    if (!sort_pairs(m, dict, codes, nd, sgn)) return false;
+    for (size_t r = 0; r < nd; r++) remap[codes[r]] = (uint32_t)r;
+    for (size_t i = 0; i < n; i++) idx[i] = remap[idx[i]];
+    return true;
 }
 
-void ints_plan_free(ints_plan *p) {
-    if (!p) return;
-    plan_drop_delta(p);
-    plan_drop_rle(p);
-    plan_drop_dict_streams(p);
-    free(p->dict);
-    free(p);
-}
-
-static st_status nomem(ints_plan *p, st_error *e) {
-    ints_plan_free(p);
+static st_status nomem(st_error *e) {
     return st_error_set(e, ST_ERR_NOMEM, "out of memory encoding a column");
 }
 
-st_status ints_plan_build(const uint64_t *v, size_t n, bool sgn, ints_opts o, ints_plan **out,
-                          st_error *e) {
-    ints_plan *p = calloc(1, sizeof *p);
-    if (!p) return st_error_set(e, ST_ERR_NOMEM, "out of memory encoding a column");
+st_status ints_plan_build(enc_mem *m, const uint64_t *v, size_t n, bool sgn, ints_opts o,
+                          ints_plan **out, st_error *e) {
+    ints_plan *p = enc_alloc(m, sizeof *p);
+    if (!p) return nomem(e);
+    memset(p, 0, sizeof *p);
+    p->m = m;
     p->v = v;
     p->n = n;
     p->sgn = sgn;
@@ -211,72 +205,71 @@ st_status ints_plan_build(const uint64_t *v, size_t n, bool sgn, ints_opts o, in
     if (o.allowed & ENC_BIT(ENC_DELTA)) {
         size_t dsize = 8;
         if (n > 1) {
-            p->deltas = malloc((n - 1) * sizeof *p->deltas);
-            if (!p->deltas) return nomem(p, e);
-            for (size_t i = 1; i < n; i++) p->deltas[i - 1] = v[i] - v[i - 1];
+            p->deltas = enc_alloc(m, (n - 1) * sizeof *p->deltas);
+            if (!p->deltas) return nomem(e);
+            enc_deltas(v, n, p->deltas);
             dsize += enc_pack_size(p->deltas, n - 1, true);
         }
         if (dsize < best) {
             best = dsize;
             p->kind = ENC_DELTA;
-        } else {
-            plan_drop_delta(p);
         }
     }
 
-    if (o.allowed & ENC_BIT(ENC_DICT)) {
-        int r = dict_build(v, n, sgn, o.force_dict, &p->dict, &p->idx, &p->ndict);
-        if (r < 0) return nomem(p, e);
-        if (r > 0) {
-            p->have_dict = true;
-            ints_opts dopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_DELTA), false};
-            ints_opts iopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_RLE), false};
-            st_status rc = ints_plan_build(p->dict, p->ndict, sgn, dopt, &p->dplan, e);
-            if (rc == ST_OK) rc = ints_plan_build(p->idx, n, false, iopt, &p->iplan, e);
-            if (rc != ST_OK) {
-                ints_plan_free(p);
-                return rc;
-            }
-            size_t dsz = 4 + 1 + p->dplan->size + 1 + p->iplan->size;
-            if (dsz < best || (o.force_dict && !(o.allowed & ~ENC_BIT(ENC_DICT)))) {
-                best = dsz;
-                p->kind = ENC_DICT;
-            } else {
-                plan_drop_dict_streams(p); /* keep the dictionary: distinct count */
-            }
-        }
-    }
+    /* runs: counted always (cheap), used by RLE and by the DICT estimate */
+    size_t nruns = enc_count_runs(v, n);
 
     if (o.allowed & ENC_BIT(ENC_RLE)) {
-        size_t nruns = 1;
-        for (size_t i = 1; i < n; i++) nruns += v[i] != v[i - 1];
         bool only_rle = !(o.allowed & ~ENC_BIT(ENC_RLE));
-        if (nruns <= n / 2 || only_rle) {
-            p->rlens = malloc(nruns * sizeof *p->rlens);
-            p->rvals = malloc(nruns * sizeof *p->rvals);
-            if (!p->rlens || !p->rvals) return nomem(p, e);
+        /* a run costs about a value plus a few bits of length: worth a look
+         * up to ~7/8 runs per value */
+        if (nruns <= n - n / 8 || only_rle) {
+            p->rlens = enc_alloc(m, nruns * sizeof *p->rlens);
+            p->rvals = enc_alloc(m, nruns * sizeof *p->rvals);
+            if (!p->rlens || !p->rvals) return nomem(e);
+            /* branchless: every step writes the run ending here, and moves
+             * on only where the value changes */
             size_t r = 0, start = 0;
-            for (size_t i = 1; i <= n; i++) {
-                if (i == n || v[i] != v[i - 1]) {
-                    p->rlens[r] = i - start - 1;
-                    p->rvals[r] = v[start];
-                    r++;
-                    start = i;
-                }
+            for (size_t i = 1; i < n; i++) {
+                size_t diff = v[i] != v[i - 1];
+                p->rlens[r] = i - start - 1;
+                p->rvals[r] = v[i - 1];
+                start = diff ? i : start;
+                r += diff;
             }
+            p->rlens[r] = n - start - 1;
+            p->rvals[r] = v[n - 1];
             p->nruns = nruns;
             ints_opts vopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_DELTA), false};
-            st_status rc = ints_plan_build(p->rvals, nruns, sgn, vopt, &p->rplan, e);
-            if (rc != ST_OK) {
-                ints_plan_free(p);
-                return rc;
-            }
+            ST_TRY(ints_plan_build(m, p->rvals, nruns, sgn, vopt, &p->rplan, e));
             size_t rsz = 4 + enc_pack_size(p->rlens, nruns, false) + 1 + p->rplan->size;
             if (rsz < best || only_rle) {
                 best = rsz;
                 p->kind = ENC_RLE;
-            } else {
-                plan_drop_rle(p);
+            }
+        }
+    }
+
+    if (o.allowed & ENC_BIT(ENC_DICT)) {
+        int r = dict_build(m, v, n, o.force_dict, nruns, best, &p->dict, &p->idx, &p->ndict);
+        if (r < 0) return nomem(e);
+        if (r > 0) {
+            p->have_dict = true;
+            bool only_dict = o.force_dict && !(o.allowed & ~ENC_BIT(ENC_DICT));
+            /* cheap estimate before sorting: an index per run, a byte per
+             * entry; skip the exact sizing when even that loses */
+            size_t est = nruns * bits_for(p->ndict - 1) / 8 + p->ndict;
+            if (only_dict || est < best) {
+                if (!dict_sort(m, p->dict, p->ndict, p->idx, n, sgn)) return nomem(e);
+                ints_opts dopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_DELTA), false};
+                ints_opts iopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_RLE), false};
+                ST_TRY(ints_plan_build(m, p->dict, p->ndict, sgn, dopt, &p->dplan, e));
+                ST_TRY(ints_plan_build(m, p->idx, n, false, iopt, &p->iplan, e));
+                size_t dsz = 4 + 1 + p->dplan->size + 1 + p->iplan->size;
+                if (dsz < best || only_dict) {
+                    best = dsz;
+                    p->kind = ENC_DICT;
+                }
             }
         }
     }
@@ -286,9 +279,6 @@ st_status ints_plan_build(const uint64_t *v, size_t n, bool sgn, ints_opts o, in
     }
 
 done:
-    if (p->kind != ENC_DELTA) plan_drop_delta(p);
-    if (p->kind != ENC_RLE) plan_drop_rle(p);
-    if (p->kind != ENC_DICT) plan_drop_dict_streams(p);
     p->size = best;
     *out = p;
     return ST_OK;

@@ -63,6 +63,52 @@ void enc_buf_free(enc_buf *b) {
     b->failed = false;
 }
 
+/* ---- scratch arena ------------------------------------------------------ */
+
+void *enc_alloc(enc_mem *m, size_t n) {
+    n = (n + 63) & ~(size_t)63;
+    if (n == 0) n = 64;
+    m->high += n;
+    if (m->blk && m->cap - m->used >= n) {
+        void *p = m->blk + m->used;
+        m->used += n;
+        return p;
+    }
+    if (m->nextra == m->extra_cap) {
+        size_t nc = m->extra_cap ? m->extra_cap * 2 : 16;
+        void **ne = realloc(m->extra, nc * sizeof *ne);
+        if (!ne) return NULL;
+        m->extra = ne;
+        m->extra_cap = nc;
+    }
+    void *p = aligned_alloc(64, n);
+    if (p) m->extra[m->nextra++] = p;
+    return p;
+}
+
+void enc_mem_reset(enc_mem *m) {
+    for (size_t i = 0; i < m->nextra; i++) free(m->extra[i]);
+    if (m->nextra && m->high > m->cap) { /* next time, one block for all */
+        size_t nc = m->high + m->high / 4;
+        uint8_t *nb = aligned_alloc(64, (nc + 63) & ~(size_t)63);
+        if (nb) {
+            free(m->blk);
+            m->blk = nb;
+            m->cap = nc;
+        }
+    }
+    m->nextra = 0;
+    m->used = 0;
+    m->high = 0;
+}
+
+void enc_mem_free(enc_mem *m) {
+    enc_mem_reset(m);
+    free(m->blk);
+    free(m->extra);
+    memset(m, 0, sizeof *m);
+}
+
 /* ---- kernels and dispatch ----------------------------------------------- */
 
 #define KFN(name) name##_scalar
@@ -80,18 +126,130 @@ void enc_buf_free(enc_buf *b) {
 #undef KATTR
 #endif
 
+#ifdef ST_HAVE_AVX2_PATH
+#include <immintrin.h>
+
+/* Hand-vectorized AVX2 min/max (GCC -O2 does not vectorize these 64-bit
+ * reductions): 8 values a step in two accumulator pairs, then the tail in
+ * scalar code.  Same results as the scalar loops. */
+__attribute__((target("avx2"))) static void minmax_s_avx2v(const int64_t *v, size_t n,
+                                                           int64_t *mn, int64_t *mx) {
+    if (n < 16) {
+        minmax_s_avx2(v, n, mn, mx);
+        return;
+    }
+    __m256i lo0 = _mm256_loadu_si256((const __m256i *)v), hi0 = lo0;
+    __m256i lo1 = _mm256_loadu_si256((const __m256i *)(v + 4)), hi1 = lo1;
+    size_t i = 8;
+    for (; i + 8 <= n; i += 8) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(v + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(v + i + 4));
+        lo0 = _mm256_blendv_epi8(lo0, a, _mm256_cmpgt_epi64(lo0, a));
+        hi0 = _mm256_blendv_epi8(hi0, a, _mm256_cmpgt_epi64(a, hi0));
+        lo1 = _mm256_blendv_epi8(lo1, b, _mm256_cmpgt_epi64(lo1, b));
+        hi1 = _mm256_blendv_epi8(hi1, b, _mm256_cmpgt_epi64(b, hi1));
+    }
+    lo0 = _mm256_blendv_epi8(lo0, lo1, _mm256_cmpgt_epi64(lo0, lo1));
+    hi0 = _mm256_blendv_epi8(hi0, hi1, _mm256_cmpgt_epi64(hi1, hi0));
+    int64_t l[4], h[4];
+    _mm256_storeu_si256((__m256i *)l, lo0);
+    _mm256_storeu_si256((__m256i *)h, hi0);
+    int64_t a = l[0], b = h[0];
+    for (int k = 1; k < 4; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    for (; i < n; i++) {
+        a = v[i] < a ? v[i] : a;
+        b = v[i] > b ? v[i] : b;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+__attribute__((target("avx2"))) static void minmax_u_avx2v(const uint64_t *v, size_t n,
+                                                           uint64_t *mn, uint64_t *mx) {
+    if (n < 16) {
+        minmax_u_avx2(v, n, mn, mx);
+        return;
+    }
+    const __m256i flip = _mm256_set1_epi64x(INT64_MIN);
+    __m256i lo0 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)v), flip), hi0 = lo0;
+    __m256i lo1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + 4)), flip), hi1 = lo1;
+    size_t i = 8;
+    for (; i + 8 <= n; i += 8) {
+        __m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + i)), flip);
+        __m256i b = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + i + 4)), flip);
+        lo0 = _mm256_blendv_epi8(lo0, a, _mm256_cmpgt_epi64(lo0, a));
+        hi0 = _mm256_blendv_epi8(hi0, a, _mm256_cmpgt_epi64(a, hi0));
+        lo1 = _mm256_blendv_epi8(lo1, b, _mm256_cmpgt_epi64(lo1, b));
+        hi1 = _mm256_blendv_epi8(hi1, b, _mm256_cmpgt_epi64(b, hi1));
+    }
+    lo0 = _mm256_blendv_epi8(lo0, lo1, _mm256_cmpgt_epi64(lo0, lo1));
+    hi0 = _mm256_blendv_epi8(hi0, hi1, _mm256_cmpgt_epi64(hi1, hi0));
+    int64_t l[4], h[4];
+    _mm256_storeu_si256((__m256i *)l, lo0);
+    _mm256_storeu_si256((__m256i *)h, hi0);
+    int64_t a = l[0], b = h[0];
+    for (int k = 1; k < 4; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    for (; i < n; i++) {
+        int64_t x = (int64_t)(v[i] ^ (UINT64_C(1) << 63));
+        a = x < a ? x : a;
+        b = x > b ? x : b;
+    }
+    *mn = (uint64_t)a ^ (UINT64_C(1) << 63);
+    *mx = (uint64_t)b ^ (UINT64_C(1) << 63);
+}
+
+__attribute__((target("avx2"))) static void deltas_avx2v(const uint64_t *v, size_t n,
+                                                         uint64_t *out) {
+    size_t i = 1;
+    for (; i + 4 <= n; i += 4) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(v + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(v + i - 1));
+        _mm256_storeu_si256((__m256i *)(out + i - 1), _mm256_sub_epi64(a, b));
+    }
+    for (; i < n; i++) out[i - 1] = v[i] - v[i - 1];
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t count_runs_avx2v(const uint64_t *v,
+                                                                      size_t n) {
+    size_t r = 1, i = 1;
+    for (; i + 4 <= n; i += 4) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(v + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(v + i - 1));
+        unsigned eq = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(a, b)));
+        r += 4 - (size_t)__builtin_popcount(eq);
+    }
+    for (; i < n; i++) r += v[i] != v[i - 1];
+    return r;
+}
+
+__attribute__((target("avx2"))) static uint64_t max_u_avx2v(const uint64_t *v, size_t n) {
+    uint64_t mn, mx;
+    minmax_u_avx2v(v, n, &mn, &mx);
+    return mx;
+}
+#endif
+
 typedef struct kernels {
     void (*minmax_s)(const int64_t *, size_t, int64_t *, int64_t *);
     void (*minmax_u)(const uint64_t *, size_t, uint64_t *, uint64_t *);
     void (*unpack)(const uint8_t *, size_t, unsigned, uint64_t, uint64_t *);
     void (*pack)(const uint64_t *, size_t, uint64_t, unsigned, uint8_t *);
     uint64_t (*max_u)(const uint64_t *, size_t);
+    void (*deltas)(const uint64_t *, size_t, uint64_t *);
+    size_t (*count_runs)(const uint64_t *, size_t);
 } kernels;
 
 static const kernels k_scalar = {minmax_s_scalar, minmax_u_scalar, unpack_scalar, pack_scalar,
-                                 max_u_scalar};
+                                 max_u_scalar,    deltas_scalar,   count_runs_scalar};
 #ifdef ST_HAVE_AVX2_PATH
-static const kernels k_avx2 = {minmax_s_avx2, minmax_u_avx2, unpack_avx2, pack_avx2, max_u_avx2};
+static const kernels k_avx2 = {minmax_s_avx2v, minmax_u_avx2v, unpack_avx2,     pack_avx2,
+                               max_u_avx2v,    deltas_avx2v,   count_runs_avx2v};
 #endif
 
 static pthread_once_t simd_once = PTHREAD_ONCE_INIT;
@@ -131,6 +289,10 @@ void enc_minmax(const uint64_t *v, size_t n, bool sgn, uint64_t *mn, uint64_t *m
 }
 
 uint64_t enc_max_u64(const uint64_t *v, size_t n) { return n ? kern()->max_u(v, n) : 0; }
+void enc_deltas(const uint64_t *v, size_t n, uint64_t *out) {
+    if (n > 1) kern()->deltas(v, n, out);
+}
+size_t enc_count_runs(const uint64_t *v, size_t n) { return n ? kern()->count_runs(v, n) : 0; }
 
 /* ---- PACK --------------------------------------------------------------- */
 

@@ -62,6 +62,51 @@ struct strs_plan {
 static inline const char *sp(const strs_plan *p, size_t row) { return p->bytes + p->off[row]; }
 static inline uint32_t sl(const strs_plan *p, size_t row) { return p->off[row + 1] - p->off[row]; }
 
+/* a[0..n) == b[0..n)?  Inline for short strings (no library call). */
+static inline bool bytes_eq(const char *a, const char *b, uint32_t n) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t x1, x2, y1, y2;
+        memcpy(&x1, a, 8);
+        memcpy(&y1, b, 8);
+        memcpy(&x2, a + n - 8, 8);
+        memcpy(&y2, b + n - 8, 8);
+        return ((x1 ^ y1) | (x2 ^ y2)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x1, x2, y1, y2;
+        memcpy(&x1, a, 4);
+        memcpy(&y1, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return ((x1 ^ y1) | (x2 ^ y2)) == 0;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* A string of at most 16 bytes as two words that, for a given length,
+ * determine it exactly (overlapping loads cover every byte), so the
+ * dictionary compares registers instead of bytes. */
+static inline void short_key(const char *s, uint32_t n, uint64_t *w1, uint64_t *w2) {
+    if (n >= 8) {
+        memcpy(w1, s, 8);
+        memcpy(w2, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        *w1 = a | ((uint64_t)b << 32);
+        *w2 = 0;
+    } else {
+        *w1 = n ? (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n >> 1] << 8 |
+                      (uint64_t)(uint8_t)s[n - 1] << 16
+                : 0;
+        *w2 = 0;
+    }
+}
+
 static int str_cmp(const char *a, size_t an, const char *b, size_t bn) {
     size_t m = an < bn ? an : bn;
     int c = m ? memcmp(a, b, m) : 0;
@@ -75,97 +120,93 @@ static int cmp_rows(const void *a, const void *b, void *ctx) {
     return str_cmp(sp(p, x), sl(p, x), sp(p, y), sl(p, y));
 }
 
-static void drop_rle(strs_plan *p) {
-    free(p->rlens);
-    free(p->rvlens);
-    free(p->rfirst);
-    p->rlens = p->rvlens = NULL;
-    p->rfirst = NULL;
-}
-static void drop_dict_streams(strs_plan *p) {
-    free(p->dlens);
-    free(p->idx);
-    p->dlens = p->idx = NULL;
-    ints_plan_free(p->iplan);
-    p->iplan = NULL;
-}
-
-void strs_plan_free(strs_plan *p) {
-    if (!p) return;
-    free(p->lens);
-    drop_rle(p);
-    drop_dict_streams(p);
-    free(p->dfirst);
-    free(p);
-}
-
 /* 1 built, 0 too many distinct values, -1 out of memory */
-static int dict_build(strs_plan *p, bool force) {
+static int dict_build(enc_mem *m, strs_plan *p, bool force) {
     size_t n = p->n;
     size_t limit = force ? n : (n / 2 < DICT_MAX ? n / 2 : DICT_MAX);
     if (limit == 0) limit = 1;
     size_t cap = 1024;
-    uint32_t *slots = malloc(cap * sizeof *slots); /* entry id or UINT32_MAX */
-    uint64_t *hashes = malloc(limit * sizeof *hashes);
-    uint32_t *first = malloc(limit * sizeof *first);
-    uint64_t *idx = malloc(n * sizeof *idx);
+    unsigned shift = 64 - 10; /* index = hash >> shift: the product's high bits */
+    uint32_t *slots = enc_alloc(m, cap * sizeof *slots); /* entry id or UINT32_MAX */
+    uint64_t *hashes = enc_alloc(m, limit * sizeof *hashes);
+    uint64_t *kw = enc_alloc(m, 2 * limit * sizeof *kw); /* short keys: two words */
+    uint32_t *klen = enc_alloc(m, limit * sizeof *klen);
+    uint32_t *first = enc_alloc(m, limit * sizeof *first);
+    uint64_t *idx = enc_alloc(m, n * sizeof *idx);
     uint32_t *remap = NULL;
-    int rc = -1;
-    if (!slots || !hashes || !first || !idx) goto cleanup;
+    if (!slots || !hashes || !kw || !klen || !first || !idx) return -1;
     memset(slots, 0xFF, cap * sizeof *slots);
     size_t count = 0;
+    uint64_t pw1 = 0, pw2 = 0;
+    uint32_t plen = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         const char *s = sp(p, i);
         uint32_t len = sl(p, i);
-        uint64_t h = st_hash_bytes(s, len);
-        size_t at = h & (cap - 1);
+        uint64_t w1 = 0, w2 = 0, h;
+        bool small = len <= 16;
+        if (small) {
+            short_key(s, len, &w1, &w2);
+            if (len == plen && w1 == pw1 && w2 == pw2) {
+                idx[i] = idx[i - 1]; /* same as the previous row */
+                continue;
+            }
+            h = (w1 ^ ((w2 << 29) | (w2 >> 35)) ^ ((uint64_t)len << 57)) *
+                UINT64_C(0x9E3779B97F4A7C15);
+            h ^= h >> 31;
+            h *= UINT64_C(0xBF58476D1CE4E5B9);
+        } else {
+            h = st_hash_bytes(s, len);
+        }
+        plen = small ? len : UINT32_MAX;
+        pw1 = w1;
+        pw2 = w2;
+        size_t at = h >> shift;
         uint32_t code;
         for (;;) {
             code = slots[at];
             if (code == UINT32_MAX) break;
-            if (hashes[code] == h && sl(p, first[code]) == len &&
-                (len == 0 || memcmp(sp(p, first[code]), s, len) == 0))
+            if (klen[code] == len &&
+                (small ? kw[2 * code] == w1 && kw[2 * code + 1] == w2
+                       : hashes[code] == h && bytes_eq(sp(p, first[code]), s, len)))
                 break;
             at = (at + 1) & (cap - 1);
         }
         if (code == UINT32_MAX) {
-            if (count == limit) {
-                rc = 0;
-                goto cleanup;
-            }
+            if (count == limit) return 0;
             code = (uint32_t)count++;
             slots[at] = code;
             hashes[code] = h;
+            kw[2 * code] = w1;
+            kw[2 * code + 1] = w2;
+            klen[code] = len;
             first[code] = (uint32_t)i;
             if (count * 2 > cap) {
                 size_t nc = cap * 2;
-                uint32_t *ns = malloc(nc * sizeof *ns);
-                if (!ns) goto cleanup;
+                uint32_t *ns = enc_alloc(m, nc * sizeof *ns);
+                if (!ns) return -1;
                 memset(ns, 0xFF, nc * sizeof *ns);
+                shift--;
                 for (size_t c = 0; c < count; c++) {
-                    size_t g = hashes[c] & (nc - 1);
+                    size_t g = hashes[c] >> shift;
                     while (ns[g] != UINT32_MAX) g = (g + 1) & (nc - 1);
                     ns[g] = (uint32_t)c;
                 }
-                free(slots);
                 slots = ns;
                 cap = nc;
             }
         }
         idx[i] = code;
-        if (!force && i + 1 == DICT_SAMPLE && n >= 2 * DICT_SAMPLE && count > DICT_SAMPLE / 2) {
-            rc = 0;
-            goto cleanup;
-        }
+        if (!force && count > DICT_SAMPLE / 2 && i < DICT_SAMPLE && n >= 2 * DICT_SAMPLE)
+            return 0; /* more than half of the first values distinct */
     }
     /* sort entries bytewise and renumber */
-    remap = malloc(count * sizeof *remap);
-    p->dlens = malloc(count * sizeof *p->dlens);
-    if (!remap || !p->dlens) goto cleanup;
+    remap = enc_alloc(m, count * sizeof *remap);
+    p->dlens = enc_alloc(m, count * sizeof *p->dlens);
+    if (!remap || !p->dlens) return -1;
     /* sort codes by their strings: compare through first[] */
     {
-        uint32_t *rows = malloc(count * sizeof *rows);
-        if (!rows) goto cleanup;
+        uint32_t *rows = enc_alloc(m, count * sizeof *rows);
+        if (!rows) return -1;
         for (size_t c = 0; c < count; c++) rows[c] = first[c];
         /* sort rows; then recover each code's rank by the row it owns */
         qsort_r(rows, count, sizeof *rows, cmp_rows, p);
@@ -182,21 +223,14 @@ static int dict_build(strs_plan *p, bool force) {
     p->ndict = count;
     p->dbytes = dbytes;
     p->idx = idx;
-    idx = NULL;
-    rc = 1;
-cleanup:
-    free(slots);
-    free(hashes);
-    free(first);
-    free(idx);
-    free(remap);
-    return rc;
+    return 1;
 }
 
-st_status strs_plan_build(const char *bytes, const uint32_t *off, size_t n, unsigned allowed,
-                          bool force_dict, strs_plan **out, st_error *e) {
-    strs_plan *p = calloc(1, sizeof *p);
+st_status strs_plan_build(enc_mem *m, const char *bytes, const uint32_t *off, size_t n,
+                          unsigned allowed, bool force_dict, strs_plan **out, st_error *e) {
+    strs_plan *p = enc_alloc(m, sizeof *p);
     if (!p) return st_error_set(e, ST_ERR_NOMEM, "out of memory encoding a column");
+    memset(p, 0, sizeof *p);
     p->bytes = bytes;
     p->off = off;
     p->n = n;
@@ -204,47 +238,43 @@ st_status strs_plan_build(const char *bytes, const uint32_t *off, size_t n, unsi
     unsigned np = allowed & ~ENC_BIT(ENC_PLAIN);
     size_t best = 0;
     if (n == 0) goto done;
-    p->lens = malloc(n * sizeof *p->lens);
+    p->lens = enc_alloc(m, n * sizeof *p->lens);
     if (!p->lens) goto nomem;
     for (size_t i = 0; i < n; i++) p->lens[i] = sl(p, i);
     best = enc_pack_size(p->lens, n, false) + (size_t)(off[n] - off[0]);
 
     if (allowed & ENC_BIT(ENC_DICT)) {
-        int r = dict_build(p, force_dict);
+        int r = dict_build(m, p, force_dict);
         if (r < 0) goto nomem;
         if (r > 0) {
             p->have_dict = true;
             ints_opts iopt = {ENC_BIT(ENC_FOR) | ENC_BIT(ENC_RLE), false};
-            st_status rc = ints_plan_build(p->idx, n, false, iopt, &p->iplan, e);
-            if (rc != ST_OK) {
-                strs_plan_free(p);
-                return rc;
-            }
+            ST_TRY(ints_plan_build(m, p->idx, n, false, iopt, &p->iplan, e));
             size_t dsz = 4 + enc_pack_size(p->dlens, p->ndict, false) + p->dbytes + 1 +
                          ints_plan_size(p->iplan);
             if (dsz < best || (force_dict && np == ENC_BIT(ENC_DICT))) {
                 best = dsz;
                 p->kind = ENC_DICT;
-            } else {
-                drop_dict_streams(p);
             }
         }
     }
 
-    if (allowed & ENC_BIT(ENC_RLE)) {
+    /* With a dictionary, DICT with run-length indices stores every run in
+     * fewer bytes than RLE of the strings: RLE is sized only without one. */
+    if ((allowed & ENC_BIT(ENC_RLE)) && !p->have_dict) {
         size_t nruns = 1;
         for (size_t i = 1; i < n; i++)
-            nruns += sl(p, i) != sl(p, i - 1) || memcmp(sp(p, i), sp(p, i - 1), sl(p, i)) != 0;
+            nruns += sl(p, i) != sl(p, i - 1) || !bytes_eq(sp(p, i), sp(p, i - 1), sl(p, i));
         bool only = np == ENC_BIT(ENC_RLE);
-        if (nruns <= n / 2 || only) {
-            p->rlens = malloc(nruns * sizeof *p->rlens);
-            p->rvlens = malloc(nruns * sizeof *p->rvlens);
-            p->rfirst = malloc(nruns * sizeof *p->rfirst);
+        if (nruns <= n - n / 8 || only) {
+            p->rlens = enc_alloc(m, nruns * sizeof *p->rlens);
+            p->rvlens = enc_alloc(m, nruns * sizeof *p->rvlens);
+            p->rfirst = enc_alloc(m, nruns * sizeof *p->rfirst);
             if (!p->rlens || !p->rvlens || !p->rfirst) goto nomem;
             size_t r = 0, start = 0, rbytes = 0;
             for (size_t i = 1; i <= n; i++) {
                 if (i == n || sl(p, i) != sl(p, i - 1) ||
-                    memcmp(sp(p, i), sp(p, i - 1), sl(p, i)) != 0) {
+                    !bytes_eq(sp(p, i), sp(p, i - 1), sl(p, i))) {
                     p->rlens[r] = i - start - 1;
                     p->rvlens[r] = sl(p, start);
                     p->rfirst[r] = (uint32_t)start;
@@ -260,19 +290,14 @@ st_status strs_plan_build(const char *bytes, const uint32_t *off, size_t n, unsi
             if (rsz < best || only) {
                 best = rsz;
                 p->kind = ENC_RLE;
-            } else {
-                drop_rle(p);
             }
         }
     }
 done:
-    if (p->kind != ENC_RLE) drop_rle(p);
-    if (p->kind != ENC_DICT) drop_dict_streams(p);
     p->size = best;
     *out = p;
     return ST_OK;
 nomem:
-    strs_plan_free(p);
     return st_error_set(e, ST_ERR_NOMEM, "out of memory encoding a string column");
 }
 

@@ -63,7 +63,7 @@
 #define ST_SEGMENT_DEFAULT_RG_BYTES (128u << 20)
 /* Largest single VARCHAR/BLOB value a segment accepts. */
 #define ST_SEGMENT_MAX_VALUE_BYTES (64u << 20)
-#define ST_SEGMENT_DEFAULT_ZSTD_LEVEL 3
+#define ST_SEGMENT_DEFAULT_ZSTD_LEVEL 1
 
 /* Column chunk encodings, as stored on disk. */
 typedef enum st_seg_encoding {
