@@ -98,8 +98,9 @@ static int cmd_verify(st_cli *cli, int argc, char **argv) {
         "strata verify [TABLE|FILE] [--format table|json]",
         "Check every checksum and invariant of a segment FILE (an argument with '/'\n"
         "or naming an existing file), of a TABLE, or of the whole warehouse when no\n"
-        "argument is given.  Every data block is read and decoded, and what it holds\n"
-        "is compared with the footer's row counts and zone maps.\n"
+        "argument is given (TABLE and warehouse checks come with the table layer).\n"
+        "Every data block of a segment is read and decoded, and what it holds is\n"
+        "compared with the footer's row counts and zone maps.\n"
         "Exit status: 0 when sound; 1 on damage, with\n"
         "  strata: error: FILE: <what is wrong> at byte N",
         "  strata verify ./seg-000001.seg\n"

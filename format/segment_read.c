@@ -164,6 +164,20 @@ static bool dctx_key_ok;
 static void dctx_release(void *p) { ZSTD_freeDCtx(p); }
 static void dctx_init(void) { dctx_key_ok = pthread_key_create(&dctx_key, dctx_release) == 0; }
 
+/* A frame may ask for a window buffer; our writer's frames need at most
+ * 2^23 bytes (zstd level 19), so a crafted frame cannot make a reader
+ * allocate more than that beyond the chunk itself. */
+#define SEG_ZSTD_WINDOW_LOG_MAX 23
+
+static ZSTD_DCtx *new_dctx(void) {
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    if (d && ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, SEG_ZSTD_WINDOW_LOG_MAX))) {
+        ZSTD_freeDCtx(d);
+        return NULL;
+    }
+    return d;
+}
+
 /* The calling thread's context; *owned when the caller must free it. */
 static ZSTD_DCtx *dctx_get(bool *owned) {
     pthread_once(&dctx_once, dctx_init);
@@ -171,12 +185,12 @@ static ZSTD_DCtx *dctx_get(bool *owned) {
     if (dctx_key_ok) {
         ZSTD_DCtx *d = pthread_getspecific(dctx_key);
         if (d) return d;
-        d = ZSTD_createDCtx();
+        d = new_dctx();
         if (d && pthread_setspecific(dctx_key, d) != 0) *owned = true;
         return d;
     }
     *owned = true;
-    return ZSTD_createDCtx();
+    return new_dctx();
 }
 
 /* ---- decoding ----------------------------------------------------------- */
