@@ -188,7 +188,8 @@ st_status ints_plan_build(enc_mem *m, const uint64_t *v, size_t n, bool sgn, int
 int ints_plan_kind(const ints_plan *p);
 size_t ints_plan_size(const ints_plan *p); /* body bytes (no kind byte) */
 /* When DICT was evaluated and its dictionary fully built: the distinct
- * values (sorted) and their count; else NULL / 0. */
+ * values (in no particular order) and their count; else NULL / 0.  Valid
+ * until the arena is reset. */
 const uint64_t *ints_plan_distinct(const ints_plan *p, size_t *count);
 /* Append the body (no kind byte). */
 void ints_plan_write(const ints_plan *p, enc_buf *out);

@@ -27,6 +27,14 @@
  * plus one byte per string: a string may not start on a continuation byte.
  * Together these prove every string valid (a valid sequence cut only at
  * character starts gives valid pieces), at the cost of one pass.
+ *
+ * Choice: PLAIN is the fallback; DICT is tried unless the first 4096 values
+ * are more than half distinct (or the chunk has over min(n/2, 65536)
+ * distinct values); RLE is sized only when there is no dictionary (DICT with
+ * RLE indices is never larger).  The smallest wins, PLAIN on ties.  The
+ * dictionary's hash table keys strings of up to 16 bytes by two overlapping
+ * 8-byte words and the length (exact for a given length), so probing
+ * compares registers, not bytes; longer strings use XXH3 and a byte compare.
  */
 #include "format/enc_int.h"
 
