@@ -8,13 +8,17 @@
  * lines are skipped), then times each query (default: the four of the query
  * bench) `runs` times and prints the best time and the first result rows.
  * Loading is not timed.  It isolates execution from storage and start-up, for
- * profiling (perf record -g build/rel/bench/bench_sql ...); the end-to-end
+ * profiling: with BENCH_SQL_PERF=FILE set, `perf record` is attached to the
+ * process for the queries only (not the loading); the end-to-end
  * comparison with DuckDB is bench/workloads/40-*.sh.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/memsrc.h"
 #include "engine/sql.h"
@@ -177,6 +181,19 @@ int main(int argc, char **argv) {
     st_memcat_commit(mc, "sales", sales, 0, &e);
     st_memcat_commit(mc, "products", products, 0, &e);
     st_memcat_commit(mc, "customers", customers, 0, &e);
+    pid_t perf = 0;
+    const char *perf_out = getenv("BENCH_SQL_PERF");
+    if (perf_out) {
+        char pid[32];
+        snprintf(pid, sizeof pid, "%d", (int)getpid());
+        perf = fork();
+        if (perf == 0) {
+            execlp("perf", "perf", "record", "--call-graph=dwarf,16384", "-F", "999", "-o", perf_out,
+                   "-p", pid, (char *)NULL);
+            _exit(127);
+        }
+        sleep(2); /* let perf attach */
+    }
     int threads = argc > 2 ? atoi(argv[2]) : 0;
     int runs = argc > 3 ? atoi(argv[3]) : 5;
     const char **queries = argc > 4 ? (const char **)argv + 4 : default_queries;
@@ -216,6 +233,10 @@ int main(int argc, char **argv) {
         }
         printf("Q%d %.1f ms wall, %.1f ms cpu\n%s", qi + 1, best * 1000, bestcpu * 1000, st_sbuf_cstr(&out));
         st_sbuf_free(&out);
+    }
+    if (perf > 0) {
+        kill(perf, SIGINT);
+        waitpid(perf, NULL, 0);
     }
     st_memcat_free(mc);
     st_memtable_unref(sales);

@@ -53,7 +53,12 @@ static inline uint64_t h_i128(__int128 x) {
     return st_hash_combine(st_hash_u64(lo), hi);
 }
 
-static inline uint64_t h_str(st_str s) { return st_hash_bytes(s.ptr, s.len); }
+/* short strings (most keys: codes, countries, statuses) skip XXH3's
+ * length dispatch: the bytes packed into one word, then the integer mixer */
+static inline uint64_t h_str(st_str s) {
+    if (s.len <= 8) return st_hash_u64(st_vhash_short(s.ptr, s.len));
+    return st_hash_bytes(s.ptr, s.len);
+}
 
 void st_vhash(const st_vector *v, bool is_const, const uint32_t *sel, uint32_t n, uint64_t *h,
               bool combine) {

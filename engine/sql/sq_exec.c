@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/sql/sql_int.h"
 #include "format/pool.h"
@@ -317,11 +318,50 @@ static st_status run_chunk(prun *R, wstate *w, const sq_chunk *ch, st_error *e) 
     return push(R, w, 0, ch, e);
 }
 
+/* Give the read batch room for a unit up front, in memory that transparent
+ * huge pages may back (a unit's columns are megabytes: 4 KiB pages would
+ * cost a fault each, which on virtual machines is most of a scan).  The
+ * memory is left unzeroed: the source writes every row it reports. */
+static void presize_batch(st_batch *b, uint64_t rows) {
+    if (rows == 0 || rows > ST_SOURCE_UNIT_MAX) return;
+    for (uint32_t i = 0; i < b->ncols; i++) {
+        st_vector *v = b->cols[i];
+        size_t w = st_type_width(v->type);
+        if (v->cap >= rows || w == 0) continue;
+        size_t bytes = (size_t)rows * w;
+        size_t huge = (size_t)2 << 20;
+        void *p;
+        if (bytes >= huge) {
+            bytes = (bytes + huge - 1) & ~(huge - 1);
+            p = aligned_alloc(huge, bytes);
+            if (p) madvise(p, bytes, MADV_HUGEPAGE);
+        } else {
+            p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        }
+        if (!p) return; /* the source will grow the vector itself */
+        if (v->data && v->len) memcpy(p, v->data, (size_t)v->len * w);
+        free(v->data);
+        v->data = p;
+        if (v->validity) {
+            uint64_t *nv = realloc(v->validity, ((size_t)rows + 63) / 64 * 8);
+            if (!nv) return;
+            v->validity = nv;
+        }
+        v->cap = (uint32_t)rows;
+    }
+}
+
 static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
     sq_scan *s = R->p->scan;
     st_source *src = s->src;
     uint32_t g = R->tg[t], u = R->tu[t];
     st_batch_reset(w->rb);
+    {
+        st_unit_info ui;
+        memset(&ui, 0, sizeof ui);
+        src->ops->unit_info(src, g, u, NULL, 0, &ui);
+        presize_batch(w->rb, ui.rows);
+    }
     st_status rc = src->ops->read(src, g, u, s->cols, s->ncols, w->rb, e);
     if (rc != ST_OK) return rc;
     uint64_t bytes = 0;

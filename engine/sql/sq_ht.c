@@ -137,7 +137,9 @@ static st_status grow_groups(sq_ht *h, uint32_t need, st_error *e) {
 #define FLT_EQ(x, y) ((x) == (y) || (isnan(x) && isnan(y)))
 
 static inline bool str_eq(st_str x, st_str y) {
-    return x.len == y.len && (x.len == 0 || x.ptr == y.ptr || memcmp(x.ptr, y.ptr, x.len) == 0);
+    if (x.len != y.len) return false;
+    if (x.len <= 8) return st_vhash_short(x.ptr, x.len) == st_vhash_short(y.ptr, y.len);
+    return x.ptr == y.ptr || memcmp(x.ptr, y.ptr, x.len) == 0;
 }
 
 static void col_eq(const st_vector *col, const st_vector *keys, const uint32_t *rows,
