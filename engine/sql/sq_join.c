@@ -30,7 +30,33 @@
 
 #include "engine/sql/sql_int.h"
 
+/* Blocks of the build rows are full except the last (so row r is at block
+ * r / SQ_CHUNK, offset r % SQ_CHUNK, one memory access): repack when the
+ * concatenated partials left partial blocks in the middle. */
+static st_status pack_rows(sq_join *j, st_error *e) {
+    sq_coll *c = j->rows;
+    bool packed = true;
+    for (uint32_t b = 0; b + 1 < c->nblocks; b++)
+        if (c->blocks[b]->n != SQ_CHUNK) packed = false;
+    if (packed) return ST_OK;
+    sq_coll *p = sq_coll_new(c->types, c->ncols, c->mem, c->what, c->pos);
+    if (!p) return st_error_set(e, ST_ERR_NOMEM, "out of memory (join)");
+    for (uint32_t b = 0; b < c->nblocks; b++) {
+        sq_block *bl = c->blocks[b];
+        sq_chunk ch = {c->ncols, bl->cols, bl->n, NULL, bl->n};
+        st_status rc = sq_coll_append(p, &ch, e);
+        if (rc != ST_OK) {
+            sq_coll_free(p);
+            return rc;
+        }
+    }
+    sq_coll_free(c);
+    j->rows = p;
+    return ST_OK;
+}
+
 st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e) {
+    ST_TRY(pack_rows(j, e));
     sq_coll *c = j->rows;
     uint64_t n = c->rows;
     ST_TRY(sq_ht_init(&j->ht, c->types, j->nkeys, mem, "the JOIN hash table", j->pos, e));
@@ -109,7 +135,8 @@ st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e) {
                         break;
                     }
         }
-    ST_CHECK(rc, sq_coll_locs(c, &j->locs, e));
+    /* one row per key and every row keyed: group g is row g */
+    j->ident = j->unique && j->ht.ngroups == n;
     j->built = true;
 cleanup:
     free(gids);
@@ -188,8 +215,8 @@ static st_vector *outvec(sq_probe_state *ps, uint32_t i, st_type t, st_error *e)
         T *o = (T *)dst->data;                                                \
         for (uint32_t k = 0; k < n; k++) {                                    \
             uint32_t p = pos ? pos[k] : k;                                    \
-            uint32_t l = j->locs[brow[k]];                                    \
-            o[p] = ((const T *)rows->blocks[SQ_LOC_BLOCK(l)]->cols[col]->data)[SQ_LOC_OFF(l)]; \
+            uint32_t l = brow[k];                                             \
+            o[p] = ((const T *)rows->blocks[l / SQ_CHUNK]->cols[col]->data)[l % SQ_CHUNK]; \
         }                                                                     \
     } while (0)
 
@@ -230,9 +257,8 @@ static st_status gather_build(const sq_join *j, st_vector *dst, uint32_t c, cons
             memset((char *)dst->data + (size_t)p * w, 0, w);
             continue;
         }
-        uint32_t l = j->locs[brow[k]];
-        const st_vector *src = rows->blocks[SQ_LOC_BLOCK(l)]->cols[col];
-        uint32_t off = SQ_LOC_OFF(l);
+        const st_vector *src = rows->blocks[brow[k] / SQ_CHUNK]->cols[col];
+        uint32_t off = brow[k] % SQ_CHUNK;
         /* strings point into the build collection, which outlives probing */
         memcpy((char *)dst->data + (size_t)p * w, (const char *)src->data + (size_t)off * w, w);
         (void)str;
@@ -324,14 +350,14 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
                     q++;
                 }
                 ps->sel[nm] = r;
-                ps->pb[nm] = g == UINT32_MAX ? UINT32_MAX : j->first[g];
+                ps->pb[nm] = g == UINT32_MAX ? UINT32_MAX : j->ident ? g : j->first[g];
                 nm++;
             }
         } else {
             for (uint32_t k = 0; k < nr; k++) {
                 if (ps->gids[k] == UINT32_MAX) continue;
                 ps->sel[nm] = ps->rows[k];
-                ps->pb[nm] = j->first[ps->gids[k]];
+                ps->pb[nm] = j->ident ? ps->gids[k] : j->first[ps->gids[k]];
                 nm++;
             }
         }

@@ -781,8 +781,9 @@ struct sq_join {
     uint32_t *first;       /* per key group: first build row, chained by next */
     uint32_t *next;        /* per build row */
     bool unique;           /* every key has one row */
+    bool ident;            /* unique and every row keyed: group id = row */
     bool built;
-    uint32_t *locs;        /* build row -> collection location */
+    uint32_t *locs;        /* unused (rows are packed: row r at block r / SQ_CHUNK) */
     uint8_t *bnulls;       /* per stored build column: has NULLs */
     uint64_t matched_bytes; /* accounted bytes of first/next */
 };
