@@ -256,7 +256,66 @@ static void ms_close(st_source *s) {
 
 static const st_source_ops ms_ops = {ms_group_count, ms_group_info, ms_group_open,
                                      ms_unit_info,   ms_read,       ms_partition_count,
-                                     ms_partition_label, ms_close};
+                                     ms_partition_label, ms_close, NULL};
+
+/* ---- stream sources: the same snapshot, read in order ------------------- */
+
+typedef struct mstream {
+    msnap *m;
+    uint32_t next_unit; /* next unit of the current group */
+    uint32_t group;
+} mstream;
+
+static uint32_t mss_group_count(st_source *s) { return ((mstream *)s->impl)->m->ngroups; }
+static void mss_group_info(st_source *s, uint32_t g, st_group_info *out) {
+    mstream *st = s->impl;
+    memset(out, 0, sizeof *out);
+    (void)g;
+    out->rows = 0; /* unknown, as for a text file */
+    out->partition = -1;
+    out->label = s->name;
+    (void)st;
+}
+static st_status mss_group_open(st_source *s, uint32_t g, uint32_t *nunits, st_error *e) {
+    mstream *st = s->impl;
+    if (g >= st->m->ngroups) return st_error_set(e, ST_ERR_INVALID, "group %u out of range", g);
+    *nunits = 0;
+    return ST_OK;
+}
+static st_status mss_read_next(st_source *s, uint32_t g, const uint32_t *cols, uint32_t ncols,
+                               st_batch *out, bool *done, st_error *e) {
+    mstream *st = s->impl;
+    msnap *m = st->m;
+    if (g != st->group) {
+        st->group = g;
+        st->next_unit = 0;
+    }
+    uint32_t per = m->t->per_group;
+    uint32_t u = st->next_unit;
+    if (u >= per || g * per + u >= m->nunits) {
+        *done = true;
+        return ST_OK;
+    }
+    st->next_unit++;
+    *done = false;
+    st_source tmp = *s;
+    tmp.impl = m;
+    return ms_read(&tmp, g, u, cols, ncols, out, e);
+}
+static void mss_close(st_source *s) {
+    if (!s) return;
+    mstream *st = s->impl;
+    if (st) {
+        snap_unref(st->m);
+        free(st);
+    }
+    st_schema_free(s->schema);
+    free(s->name);
+    free(s);
+}
+static const st_source_ops mss_ops = {mss_group_count, mss_group_info, mss_group_open,
+                                      NULL,            NULL,           ms_partition_count,
+                                      ms_partition_label, mss_close,   mss_read_next};
 
 /* the table as it is now, with its zone maps */
 static st_status snap_take(st_memtable *t, msnap **out, st_error *e) {
@@ -316,6 +375,31 @@ st_status st_memtable_source(st_memtable *t, const char *name, st_source **out, 
     st_status rc = source_from(m, name, out, e);
     snap_unref(m);
     return rc;
+}
+
+st_status st_memtable_stream_source(st_memtable *t, const char *name, st_source **out,
+                                    st_error *e) {
+    msnap *m;
+    ST_TRY(snap_take(t, &m, e));
+    st_source *s = calloc(1, sizeof *s);
+    mstream *st = calloc(1, sizeof *st);
+    if (!s || !st) {
+        free(s);
+        free(st);
+        snap_unref(m);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    st->m = m;
+    s->ops = &mss_ops;
+    s->impl = st;
+    s->schema = st_schema_clone(t->schema);
+    s->name = strdup(name ? name : "t");
+    if (!s->schema || !s->name) {
+        mss_close(s);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    *out = s;
+    return ST_OK;
 }
 
 /* ---- catalog ------------------------------------------------------------ */

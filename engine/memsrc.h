@@ -47,6 +47,10 @@ st_status st_memtable_append(st_memtable *t, const st_batch *b, st_error *e);
 st_status st_memtable_delete(st_memtable *t, uint64_t row, st_error *e);
 /* A source over the table as it is now; name is copied ("t" if NULL). */
 st_status st_memtable_source(st_memtable *t, const char *name, st_source **out, st_error *e);
+/* The same rows as a stream source (source.h: read_next, no units up front),
+ * one batch per unit, as a text file reader hands out its chunks. */
+st_status st_memtable_stream_source(st_memtable *t, const char *name, st_source **out,
+                                    st_error *e);
 
 typedef struct st_memcat st_memcat;
 st_memcat *st_memcat_new(void);

@@ -1275,14 +1275,18 @@ static st_status scan_source(sq_binder *b, st_source *src, const char *alias, sq
     l->src_cols = aalloc(b, sch->nfields * sizeof *l->src_cols);
     l->label = adup(b, src->name ? src->name : alias, strlen(src->name ? src->name : alias));
     if (!l->src_cols || !l->label) return nomem(e);
-    double rows = 0;
+    double rows = 0, bytes = 0;
     uint32_t ng = src->ops->group_count(src);
     for (uint32_t g = 0; g < ng; g++) {
         st_group_info gi;
         memset(&gi, 0, sizeof gi);
         src->ops->group_info(src, g, &gi);
         rows += (double)gi.rows;
+        bytes += (double)gi.bytes;
     }
+    /* a stream (a text file) does not know its rows: guess from its bytes,
+     * and assume it is large when it cannot say */
+    if (src->ops->read_next && rows == 0) rows = bytes > 0 ? bytes / 64 : 1e7;
     l->est_rows = rows;
     if (f->ncolalias > sch->nfields)
         return sq_err_at(e, ST_ERR_INVALID, b->sql, f->pos,

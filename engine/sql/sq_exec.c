@@ -48,6 +48,7 @@ typedef struct wstate {
     uint64_t readbytes;
     bool stop;
     uint64_t task;
+    void *part;        /* the sink partial of the current task */
 } wstate;
 
 typedef struct prun {
@@ -65,6 +66,16 @@ typedef struct prun {
     uint64_t next_merge;
     sq_aggpart *global;
     int64_t need; /* rows a task needs at most (limit + offset), -1 = all */
+    /* stream sources (source.h read_next): tasks are numbered as batches are
+     * read, under mu */
+    bool stream;
+    bool loop;            /* each task reads batches until the stream ends */
+    bool stream_done;
+    uint32_t sgroup;      /* index into kept groups being read */
+    uint32_t *sgroups;    /* kept (opened) groups */
+    uint32_t nsgroups;
+    uint64_t next_seq;
+    uint64_t partcap;
 } prun;
 
 struct sq_exec {
@@ -177,7 +188,7 @@ static st_status emit_next(void *ctx, const sq_chunk *ch, st_error *e) {
 
 static st_status sink(prun *R, wstate *w, const sq_chunk *ch, st_error *e) {
     sq_pipe *p = R->p;
-    void *part = R->parts[w->task - R->base];
+    void *part = w->part;
     sq_chunk sc;
     switch (p->sink_kind) {
     case SK_AGG: return sq_aggpart_update(p->agg, part, &w->cx, ch, e);
@@ -279,7 +290,7 @@ static st_status push(prun *R, wstate *w, uint32_t opi, const sq_chunk *ch, st_e
 
 /* ---- tasks -------------------------------------------------------------- */
 
-static st_status new_part(prun *R, uint64_t slot, st_error *e) {
+static st_status new_part(prun *R, uint64_t slot, void **out, st_error *e) {
     sq_pipe *p = R->p;
     sq_mem *mem = R->X->mem;
     void *part = NULL;
@@ -296,6 +307,7 @@ static st_status new_part(prun *R, uint64_t slot, st_error *e) {
     }
     if (!part) return e->code ? e->code : st_error_set(e, ST_ERR_NOMEM, "out of memory");
     R->parts[slot] = part;
+    *out = part;
     return ST_OK;
 }
 
@@ -351,19 +363,10 @@ static void presize_batch(st_batch *b, uint64_t rows) {
     }
 }
 
-static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
+/* push the rows of the batch just read (w->rb), chunk by chunk */
+static st_status scan_batch(prun *R, wstate *w, st_error *e) {
     sq_scan *s = R->p->scan;
-    st_source *src = s->src;
-    uint32_t g = R->tg[t], u = R->tu[t];
-    st_batch_reset(w->rb);
-    {
-        st_unit_info ui;
-        memset(&ui, 0, sizeof ui);
-        src->ops->unit_info(src, g, u, NULL, 0, &ui);
-        presize_batch(w->rb, ui.rows);
-    }
-    st_status rc = src->ops->read(src, g, u, s->cols, s->ncols, w->rb, e);
-    if (rc != ST_OK) return rc;
+    st_status rc = ST_OK;
     uint64_t bytes = 0;
     for (uint32_t i = 0; i < w->rb->ncols; i++) bytes += st_vector_bytes(w->rb->cols[i]);
     ST_TRY(sq_mem_reserve(R->X->mem, bytes, "reading a table", s->pos, e));
@@ -403,6 +406,69 @@ static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
     return rc;
 }
 
+static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
+    sq_scan *s = R->p->scan;
+    st_source *src = s->src;
+    uint32_t g = R->tg[t], u = R->tu[t];
+    st_batch_reset(w->rb);
+    {
+        st_unit_info ui;
+        memset(&ui, 0, sizeof ui);
+        src->ops->unit_info(src, g, u, NULL, 0, &ui);
+        presize_batch(w->rb, ui.rows);
+    }
+    ST_TRY(src->ops->read(src, g, u, s->cols, s->ncols, w->rb, e));
+    return scan_batch(R, w, e);
+}
+
+/* Stream sources: read the next batch (serialized), give it the next task
+ * number and a partial.  *got = false at the end of the stream. */
+static st_status stream_pull(prun *R, wstate *w, uint64_t *seq, bool *got, st_error *e) {
+    sq_scan *s = R->p->scan;
+    st_source *src = s->src;
+    st_status rc = ST_OK;
+    *got = false;
+    pthread_mutex_lock(&R->mu);
+    while (!R->stream_done && !*got) {
+        if (R->sgroup >= R->nsgroups) {
+            R->stream_done = true;
+            break;
+        }
+        if (!R->loop && R->next_seq >= R->base + R->nparts) break; /* window full */
+        bool done = false;
+        st_batch_reset(w->rb);
+        rc = src->ops->read_next(src, R->sgroups[R->sgroup], s->cols, s->ncols, w->rb, &done, e);
+        if (rc != ST_OK) break;
+        if (done) {
+            R->sgroup++;
+            continue;
+        }
+        uint64_t slot = R->next_seq - R->base;
+        if (slot >= R->partcap) {
+            uint64_t nc = R->partcap ? R->partcap * 2 : 64;
+            while (nc <= slot) nc *= 2;
+            void **np = realloc(R->parts, nc * sizeof *np);
+            uint8_t *nr = np ? realloc(R->ready, nc) : NULL;
+            if (np) R->parts = np;
+            if (!np || !nr) {
+                rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
+                break;
+            }
+            R->ready = nr;
+            memset(R->parts + R->partcap, 0, (nc - R->partcap) * sizeof *np);
+            memset(R->ready + R->partcap, 0, nc - R->partcap);
+            R->partcap = nc;
+        }
+        rc = new_part(R, slot, &w->part, e);
+        if (rc != ST_OK) break;
+        *seq = R->next_seq++;
+        if (R->loop && R->next_seq - R->base > R->nparts) R->nparts = R->next_seq - R->base;
+        *got = true;
+    }
+    pthread_mutex_unlock(&R->mu);
+    return rc;
+}
+
 static st_status coll_task(prun *R, wstate *w, uint64_t t, st_error *e) {
     sq_coll *c = *R->p->src_coll;
     if (!c) return ST_OK;
@@ -422,13 +488,39 @@ static st_status merge_ready(prun *R, wstate *w, st_error *e) {
     pthread_mutex_lock(&R->mu);
     while (rc == ST_OK && R->next_merge < R->nparts && R->ready[R->next_merge]) {
         void *part = R->parts[R->next_merge];
-        rc = sq_aggpart_merge(R->p->agg, R->global, part, &w->cx, e);
+        rc = sq_aggpart_merge(R->p->agg, R->global, part, w ? &w->cx : NULL, e);
         sq_aggpart_free(part);
         R->parts[R->next_merge] = NULL;
         R->next_merge++;
     }
     pthread_mutex_unlock(&R->mu);
     return rc;
+}
+
+static st_status finish_task(prun *R, wstate *w, uint64_t slot, st_error *e) {
+    if (R->p->sink_kind == SK_AGG) {
+        /* publish, then merge what is ready */
+        pthread_mutex_lock(&R->mu);
+        R->ready[slot] = 1;
+        pthread_mutex_unlock(&R->mu);
+        return merge_ready(R, w, e);
+    }
+    return ST_OK;
+}
+
+static st_status stream_task(prun *R, wstate *w, st_error *e) {
+    for (;;) {
+        uint64_t seq;
+        bool got;
+        ST_TRY(stream_pull(R, w, &seq, &got, e));
+        if (!got) return ST_OK;
+        w->stop = false;
+        w->task = seq;
+        ST_TRY(check_interrupt(R, e));
+        ST_TRY(scan_batch(R, w, e));
+        ST_TRY(finish_task(R, w, seq - R->base, e));
+        if (!R->loop) return ST_OK;
+    }
 }
 
 static st_status task_fn(void *ctx, uint64_t t, uint32_t worker, st_error *e) {
@@ -438,10 +530,11 @@ static st_status task_fn(void *ctx, uint64_t t, uint32_t worker, st_error *e) {
         if (!R->ws[worker]) return e->code;
     }
     wstate *w = R->ws[worker];
+    if (R->stream) return stream_task(R, w, e);
     w->stop = false;
     w->task = R->base + t;
     uint64_t slot = t;
-    st_status rc = new_part(R, slot, e);
+    st_status rc = new_part(R, slot, &w->part, e);
     if (rc != ST_OK) return rc;
     switch (R->p->src_kind) {
     case PS_SCAN: rc = scan_task(R, w, R->base + t, e); break;
@@ -453,14 +546,7 @@ static st_status task_fn(void *ctx, uint64_t t, uint32_t worker, st_error *e) {
     }
     }
     if (rc != ST_OK) return rc;
-    if (R->p->sink_kind == SK_AGG) {
-        /* publish, then merge what is ready */
-        pthread_mutex_lock(&R->mu);
-        R->ready[slot] = 1;
-        pthread_mutex_unlock(&R->mu);
-        return merge_ready(R, w, e);
-    }
-    return ST_OK;
+    return finish_task(R, w, slot, e);
 }
 
 /* ---- preparing tasks ---------------------------------------------------- */
@@ -521,6 +607,15 @@ static st_status prepare_tasks(prun *R, st_error *e) {
     openctx oc = {src, groups, nunits};
     rc = st_parallel_for(R->nthreads, kept, open_fn, &oc, e);
     if (rc != ST_OK) goto done;
+    if (src->ops->read_next) {
+        /* a stream: tasks are numbered as batches are read */
+        R->stream = true;
+        R->sgroups = groups;
+        R->nsgroups = kept;
+        groups = NULL;
+        R->ntasks = 0;
+        goto done;
+    }
     uint64_t total = 0;
     for (uint32_t i = 0; i < kept; i++) total += nunits[i];
     R->tg = malloc((total ? total : 1) * sizeof *R->tg);
@@ -573,6 +668,7 @@ static void prun_free(prun *R) {
     if (R->global) sq_aggpart_free(R->global);
     free(R->tg);
     free(R->tu);
+    free(R->sgroups);
     pthread_mutex_destroy(&R->mu);
     memset(R, 0, sizeof *R);
 }
@@ -632,7 +728,21 @@ static st_status run_pipe(sq_exec *X, sq_pipe *p, st_error *e) {
         sq_aggpart_set_global(R.global);
     }
     if (p->sink_kind == SK_COLL && p->limit >= 0) R.need = p->limit + p->offset;
-    rc = st_parallel_for(X->nthreads, R.ntasks, task_fn, &R, e);
+    if (R.stream) {
+        /* every thread reads batches until the stream ends */
+        free(R.parts);
+        free(R.ready);
+        R.parts = NULL;
+        R.ready = NULL;
+        R.nparts = 0;
+        R.loop = true;
+        rc = st_parallel_for(X->nthreads, X->nthreads, task_fn, &R, e);
+        R.ntasks = R.next_seq;
+        R.nparts = R.next_seq;
+        if (rc == ST_OK && p->sink_kind == SK_AGG) rc = merge_ready(&R, NULL, e);
+    } else {
+        rc = st_parallel_for(X->nthreads, R.ntasks, task_fn, &R, e);
+    }
     if (rc != ST_OK) goto done;
     switch (p->sink_kind) {
     case SK_AGG: {
@@ -736,13 +846,29 @@ static void free_window(sq_exec *X) {
         free(R->parts);
         R->parts = NULL;
     }
+    free(R->ready);
+    R->ready = NULL;
     R->nparts = 0;
+    R->partcap = 0;
     X->wpart = X->wblock = 0;
 }
 
 static st_status run_window(sq_exec *X, st_error *e) {
     prun *R = &X->root;
     free_window(X);
+    if (R->stream) {
+        /* up to one batch per thread, numbered as read */
+        uint64_t w = X->nthreads;
+        R->parts = calloc(w, sizeof *R->parts);
+        R->ready = calloc(w, 1);
+        if (!R->parts || !R->ready) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        R->partcap = w;
+        R->nparts = w;
+        R->base = R->next_seq;
+        st_status rc = st_parallel_for(X->nthreads, w, task_fn, R, e);
+        R->nparts = R->next_seq - R->base;
+        return rc;
+    }
     uint64_t w = X->nthreads;
     if (R->p->src_kind == PS_COLL) w *= 4;
     if (X->next_task + w > R->ntasks) w = R->ntasks - X->next_task;
@@ -794,7 +920,7 @@ st_status sq_exec_next(sq_exec *X, sq_chunk *ch, st_error *e) {
             ch->n = m;
             return ST_OK;
         }
-        if (X->next_task >= R->ntasks) {
+        if (R->stream ? R->stream_done : X->next_task >= R->ntasks) {
             X->done = true;
             free_window(X);
             return ST_OK;
