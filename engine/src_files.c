@@ -15,7 +15,10 @@ static const char *ext_of(const char *path) {
     return dot ? dot + 1 : "";
 }
 
-st_status st_file_source_open(const char *path, const char *func, st_source **out, st_error *e) {
+st_status st_file_source_open(const char *path, const char *func, const st_file_option *opts,
+                              uint32_t nopts, st_source **out, st_error *e) {
+    (void)opts;
+    (void)nopts;
     *out = NULL;
     const char *fmt = NULL;
     if (func) {

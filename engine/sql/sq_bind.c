@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/catalog.h"
 #include "engine/sql/sql_int.h"
 
 /* ---- scopes ------------------------------------------------------------- */
@@ -1507,10 +1508,37 @@ static st_status bind_from(sq_binder *b, sq_from *f, ctescope *cs, sq_lop **out,
             path = adup(b, v.v.s.ptr, v.v.s.len);
             if (!path) return nomem(e);
         }
+        /* options: name = constant */
+        st_file_option *fo = aalloc(b, (f->nargs ? f->nargs : 1) * sizeof *fo);
+        uint32_t nfo = 0;
+        if (!fo) return nomem(e);
+        for (uint32_t i = 1; f->kind == F_FUNC && i < f->nargs; i++) {
+            sq_ast *a = f->args[i];
+            if (a->kind != A_BIN || a->op != OP_EQ || a->a->kind != A_COL || a->a->q)
+                return sq_err_at(e, ST_ERR_INVALID, b->sql, a->pos,
+                                 "%s(): options are written name = value (header = true)", func);
+            sq_value v;
+            ST_TRY(const_arg(b, a->b, &v, e));
+            char buf[ST_FORMAT_MAX];
+            const char *txt;
+            if (v.null) txt = "";
+            else if (st_type_is_string(v.type)) txt = adup(b, v.v.s.ptr, v.v.s.len);
+            else {
+                st_format_value(v.type, &v.v, buf);
+                txt = adup(b, buf, strlen(buf));
+            }
+            char *nm = adup(b, a->a->s, a->a->slen);
+            if (!txt || !nm) return nomem(e);
+            for (char *p = nm; *p; p++)
+                if (*p >= 'A' && *p <= 'Z') *p += 32;
+            fo[nfo].name = nm;
+            fo[nfo].value = txt;
+            nfo++;
+        }
         st_source *src = NULL;
         st_error fe;
         st_error_clear(&fe);
-        st_status rc = sq_file_open(path, func, &src, &fe);
+        st_status rc = sq_file_open(path, func, fo, nfo, &src, &fe);
         if (rc != ST_OK) {
             *e = fe;
             return sq_err_locate(e, b->sql, f->pos);

@@ -9,7 +9,8 @@
 #include "engine/catalog.h"
 #include "engine/sql/sql_int.h"
 
-st_status sq_file_open(const char *path, const char *func, st_source **out, st_error *e) {
+st_status sq_file_open(const char *path, const char *func, const st_file_option *opts,
+                       uint32_t nopts, st_source **out, st_error *e) {
     if (func) {
         static const char *known[] = {"read_csv", "read_csv_auto", "read_json", "read_json_auto",
                                       "read_ndjson", "read_ndjson_auto", "read_parquet", NULL};
@@ -21,5 +22,5 @@ st_status sq_file_open(const char *path, const char *func, st_source **out, st_e
                                 "unknown table function %s() (read_csv, read_json, read_ndjson, "
                                 "read_parquet)", func);
     }
-    return st_file_source_open(path, func, out, e);
+    return st_file_source_open(path, func, opts, nopts, out, e);
 }

@@ -664,8 +664,10 @@ struct sq_binder {
  * describe the result. */
 st_status sq_bind(sq_binder *b, sq_sel *sel, sq_lop **out, const char ***names, st_error *e);
 
-/* Open a file as a source ('f.csv', read_csv('f.csv', ...)); sq_files.c. */
-st_status sq_file_open(const char *path, const char *func, st_source **out, st_error *e);
+/* Open a file as a source ('f.csv', read_csv('f.csv', k = v, ...)); sq_files.c. */
+struct st_file_option;
+st_status sq_file_open(const char *path, const char *func, const struct st_file_option *opts,
+                       uint32_t nopts, st_source **out, st_error *e);
 
 /* ======================================================================
  * physical plan and execution (sq_plan.c, sq_exec.c, ...)
