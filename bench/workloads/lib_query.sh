@@ -5,13 +5,20 @@
 #   Strata: a warehouse with bronze.sales, bronze.products, bronze.customers
 #           ingested by `strata ingest` (malformed records quarantined);
 #   DuckDB: a database file with the same tables in a schema `bronze`, loaded
-#           by CREATE TABLE AS read_csv(..., store_rejects=true) (types
-#           auto-detected, malformed lines left out), as 30-ingest-csv does.
+#           by CREATE TABLE AS read_csv(..., columns = the types the
+#           generator's manifest declares, ignore_errors=true): malformed
+#           lines left out.  (Left to detect types, DuckDB makes every column
+#           of this file VARCHAR, since malformed values sit in its sample.)
 # so the same SQL text runs on both.  It sets QWH (warehouse) and QDB
 # (DuckDB file).  query_pair SQL sets S_CMD and D_CMD to run SQL on each side
 # and print CSV without a header (Strata's --format csv header is dropped by
 # query_check).  query_check compares the two answers row by row.
 # shellcheck shell=bash
+
+# the column types the generator declares (bench/data/*/_manifest.json)
+SALES_COLS="'order_id': 'BIGINT', 'line_no': 'BIGINT', 'customer_id': 'BIGINT', 'product_id': 'BIGINT', 'sku': 'VARCHAR', 'category': 'VARCHAR', 'brand': 'VARCHAR', 'condition': 'VARCHAR', 'quantity': 'BIGINT', 'unit_price': 'DECIMAL(18,2)', 'currency': 'VARCHAR', 'discount': 'DECIMAL(18,2)', 'country': 'VARCHAR', 'status': 'VARCHAR', 'ts': 'TIMESTAMP'"
+PRODUCTS_COLS="'product_id': 'BIGINT', 'sku': 'VARCHAR', 'category': 'VARCHAR', 'brand': 'VARCHAR', 'model': 'VARCHAR', 'storage_gb': 'BIGINT', 'release_year': 'BIGINT', 'msrp': 'DECIMAL(18,2)', 'color': 'VARCHAR'"
+CUSTOMERS_COLS="'customer_id': 'BIGINT', 'signup_date': 'DATE', 'country': 'VARCHAR', 'segment': 'VARCHAR'"
 
 query_setup() {
   local dir=$BENCH_TMP/query-$BENCH_SCALE stamp want t
@@ -28,9 +35,9 @@ query_setup() {
     done
     echo "query_setup: loading the same files into $QDB"
     "$DUCKQ" "$QDB" "CREATE SCHEMA bronze" \
-      "CREATE TABLE bronze.sales AS SELECT * FROM read_csv('$BENCH_CSV/sales.csv', store_rejects=true)" \
-      "CREATE TABLE bronze.products AS SELECT * FROM read_csv('$BENCH_CSV/products.csv')" \
-      "CREATE TABLE bronze.customers AS SELECT * FROM read_csv('$BENCH_CSV/customers.csv')" \
+      "CREATE TABLE bronze.sales AS SELECT * FROM read_csv('$BENCH_CSV/sales.csv', header=true, ignore_errors=true, columns={$SALES_COLS})" \
+      "CREATE TABLE bronze.products AS SELECT * FROM read_csv('$BENCH_CSV/products.csv', header=true, columns={$PRODUCTS_COLS})" \
+      "CREATE TABLE bronze.customers AS SELECT * FROM read_csv('$BENCH_CSV/customers.csv', header=true, columns={$CUSTOMERS_COLS})" \
       "CHECKPOINT" >/dev/null || return 1
     echo "$want" > "$dir/.stamp"
   fi
