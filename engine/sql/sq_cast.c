@@ -308,7 +308,9 @@ static st_status from_varchar(castctx *c, const uint32_t *sel, uint32_t n) {
         uint32_t r = sel ? sel[k] : k;
         uint32_t i = c->arg->c ? 0 : r;
         if (sq_isnull(v, i)) continue;
-        const st_str *s = (const st_str *)v->data + i;
+        st_str sv = ((const st_str *)v->data)[i];
+        if (!sv.ptr) sv.ptr = ""; /* an empty string may have no bytes at all */
+        const st_str *s = &sv;
         void *dst = (char *)c->out->data + (size_t)r * w;
         st_status prc;
         st_error pe;

@@ -190,7 +190,7 @@ st_status sq_vec_gather(st_vector *dst, uint32_t dst_off, const st_vector *src, 
             d[k].ptr = buf;
             d[k].len = len;
             d[k].reserved = 0;
-            buf += len;
+            if (len) buf += len;
         }
     } else {
         switch (w) {
