@@ -181,7 +181,7 @@ static st_status copy_rows(st_vector *dst, const sq_vec *src, const uint32_t *se
         if (str) {
             const st_str *ss = (const st_str *)s->data + i;
             st_str *ds = (st_str *)dst->data + r;
-            char *p = NULL;
+            char *p = "";
             if (ss->len) {
                 p = st_vector_str_alloc(dst, ss->len);
                 if (!p) return st_error_set(e, ST_ERR_NOMEM, "out of memory");

@@ -138,6 +138,13 @@ static st_status want_const_str(sq_binder *b, sq_expr *ex, uint32_t i, const cha
 }
 
 static inline uint32_t R(const uint32_t *sel, uint32_t k) { return sel ? sel[k] : k; }
+
+/* A NULL row's slot (and some empty strings) may hold a NULL pointer; the
+ * kernels below compute on every live row, so give them "" instead. */
+static inline st_str NZ(st_str x) {
+    if (!x.ptr) x.ptr = "";
+    return x;
+}
 static inline uint32_t I(const sq_vec *a, uint32_t r) { return a->c ? 0 : r; }
 
 #define NOMEM(e) st_error_set((e), ST_ERR_NOMEM, "out of memory")
@@ -154,7 +161,7 @@ static st_status k_case(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const u
     sq_strw w = {out, NULL, 0};
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         if (sq_isnull(out, r)) continue;
         /* case mapping never needs more than 4 bytes per code point; the
          * mapped text can be longer than the input (e.g. 2 -> 3 bytes) */
@@ -192,7 +199,7 @@ static st_status k_length(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const
     bool bytes = ex->aux != 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         o[r] = bytes ? x.len : u8_len(x.ptr, x.len);
     }
     sq_zero_nulls(out, sel, n);
@@ -217,8 +224,9 @@ static st_status k_trim(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const u
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)];
-        const st_str *chars = ex->nargs > 1 ? (const st_str *)a[1].v->data + I(&a[1], r) : NULL;
+        st_str x = NZ(s[I(&a[0], r)]);
+        st_str cs = ex->nargs > 1 ? NZ(((const st_str *)a[1].v->data)[I(&a[1], r)]) : (st_str){"", 0, 0};
+        const st_str *chars = ex->nargs > 1 ? &cs : NULL;
         const unsigned char *p = (const unsigned char *)x.ptr;
         uint32_t b = 0, en = x.len;
         if (ex->aux & 1) {
@@ -276,11 +284,11 @@ static st_status k_substr(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const
     st_str *o = out->data;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        o[r].ptr = NULL;
+        o[r].ptr = "";
         o[r].len = 0;
         o[r].reserved = 0;
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         int64_t ln = len ? len[I(&a[2], r)] : INT64_MAX / 2;
         int64_t size = u8_len(x.ptr, x.len), st, en;
         if (!substr_range(size, off[I(&a[1], r)], ln, &st, &en)) continue;
@@ -302,11 +310,11 @@ static st_status k_leftright(sq_ectx *cx, const sq_expr *ex, const sq_vec *a,
     st_str *o = out->data;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        o[r].ptr = NULL;
+        o[r].ptr = "";
         o[r].len = 0;
         o[r].reserved = 0;
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         int64_t size = u8_len(x.ptr, x.len), c = cnt[I(&a[1], r)];
         int64_t take = c >= 0 ? (c < size ? c : size) : (size + c > 0 ? size + c : 0);
         uint32_t b, eb;
@@ -337,7 +345,7 @@ static st_status k_find(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const u
     const st_str *s = a[0].v->data, *t = a[1].v->data;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        st_str x = s[I(&a[0], r)], y = t[I(&a[1], r)];
+        st_str x = NZ(s[I(&a[0], r)]), y = NZ(t[I(&a[1], r)]);
         switch (ex->aux) {
         case 0: {
             const char *f = memfind(x.ptr, x.len, y.ptr, y.len);
@@ -371,7 +379,7 @@ static st_status k_replace(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, cons
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)], y = f[I(&a[1], r)], z = t[I(&a[2], r)];
+        st_str x = NZ(s[I(&a[0], r)]), y = NZ(f[I(&a[1], r)]), z = NZ(t[I(&a[2], r)]);
         if (y.len == 0) {
             o[r] = x;
             continue;
@@ -406,7 +414,7 @@ static st_status k_reverse(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, cons
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         char *d = x.len ? sq_strw_alloc(&w, x.len) : NULL;
         if (x.len && !d) return NOMEM(e);
         uint32_t i = 0;
@@ -433,7 +441,7 @@ static st_status k_repeat(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         int64_t times = c[I(&a[1], r)];
         if (times < 0) times = 0;
         if ((uint64_t)times * x.len > (64u << 20))
@@ -460,7 +468,7 @@ static st_status k_pad(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const ui
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)], p = pd[I(&a[2], r)];
+        st_str x = NZ(s[I(&a[0], r)]), p = NZ(pd[I(&a[2], r)]);
         int64_t want = cnt[I(&a[1], r)];
         if (want < 0) want = 0;
         if (want > (16 << 20)) {
@@ -507,11 +515,11 @@ static st_status k_split_part(sq_ectx *cx, const sq_expr *ex, const sq_vec *a,
     st_str *o = out->data;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        o[r].ptr = NULL;
+        o[r].ptr = "";
         o[r].len = 0;
         o[r].reserved = 0;
         if (sq_isnull(out, r)) continue;
-        st_str x = s[I(&a[0], r)], dl = d[I(&a[1], r)];
+        st_str x = NZ(s[I(&a[0], r)]), dl = NZ(d[I(&a[1], r)]);
         int64_t want = idx[I(&a[2], r)];
         /* count the parts; a negative index counts from the end */
         uint32_t cnt;
@@ -558,7 +566,7 @@ static st_status k_concat_ws(sq_ectx *cx, const sq_expr *ex, const sq_vec *a,
         st_sbuf_clear(&sb);
         for (uint32_t i = 0; i < ex->nargs; i++) {
             if (sq_isnull(a[i].v, I(&a[i], r))) continue;
-            st_str x = ((const st_str *)a[i].v->data)[I(&a[i], r)];
+            st_str x = NZ(((const st_str *)a[i].v->data)[I(&a[i], r)]);
             st_sbuf_append(&sb, x.ptr, x.len);
         }
         if (sb.failed || sb.len > UINT32_MAX || !sq_strw_put(&w, r, sb.p ? sb.p : "", sb.len)) {
@@ -643,7 +651,7 @@ static st_status k_like(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const u
     }
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k);
-        st_str x = s[I(&a[0], r)];
+        st_str x = NZ(s[I(&a[0], r)]);
         bool m;
         if (lp) {
             switch (lp->kind) {
@@ -657,7 +665,7 @@ static st_status k_like(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const u
             default: m = sq_like_match(x.ptr, x.len, lp->pat, lp->patlen, lp->ci, lp->escape); break;
             }
         } else {
-            st_str p = ((const st_str *)a[1].v->data)[I(&a[1], r)];
+            st_str p = NZ(((const st_str *)a[1].v->data)[I(&a[1], r)]);
             m = sq_like_match(x.ptr, x.len, p.ptr, p.len, ci, esc);
         }
         o[r] = (uint8_t)(m != neg);
@@ -1013,7 +1021,7 @@ static st_status k_names(sq_ectx *cx, const sq_expr *ex, const sq_vec *a, const 
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = R(sel, k), i = I(&a[0], r);
         st_str *o = (st_str *)out->data + r;
-        o->ptr = NULL;
+        o->ptr = "";
         o->len = 0;
         o->reserved = 0;
         if (sq_isnull(out, r)) continue;

@@ -512,7 +512,7 @@ st_status sq_k_concat(sq_ectx *cx, const sq_expr *ex, const sq_vec *args, const 
         uint32_t r = sel ? sel[k] : k;
         st_str a = A[args[0].c ? 0 : r], b = B[args[1].c ? 0 : r];
         if (sq_isnull(out, r)) {
-            o[r].ptr = NULL;
+            o[r].ptr = "";
             o[r].len = 0;
             o[r].reserved = 0;
             continue;

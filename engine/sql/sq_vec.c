@@ -187,7 +187,7 @@ st_status sq_vec_gather(st_vector *dst, uint32_t dst_off, const st_vector *src, 
             uint32_t r = src_const ? 0 : sel ? sel[k] : k;
             uint32_t len = s[r].len;
             if (len) memcpy(buf, s[r].ptr, len);
-            d[k].ptr = buf;
+            d[k].ptr = len ? buf : "";
             d[k].len = len;
             d[k].reserved = 0;
             if (len) buf += len;
@@ -255,7 +255,7 @@ st_status sq_value_to_vec(const sq_value *val, st_vector *v, uint32_t i, st_erro
         return ST_OK;
     }
     if (st_type_is_string(v->type)) {
-        char *p = NULL;
+        char *p = "";
         if (val->v.s.len) {
             p = st_vector_str_alloc(v, val->v.s.len);
             if (!p) return st_error_set(e, ST_ERR_NOMEM, "out of memory copying a string");

@@ -406,7 +406,7 @@ static inline bool sq_strw_put(sq_strw *w, uint32_t r, const char *p, size_t n) 
     if (n && !d) return false;
     if (n) memcpy(d, p, n);
     st_str *s = (st_str *)w->v->data + r;
-    s->ptr = d;
+    s->ptr = d ? d : ""; /* never a NULL pointer, even for no bytes */
     s->len = (uint32_t)n;
     s->reserved = 0;
     return true;
