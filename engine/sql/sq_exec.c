@@ -85,7 +85,7 @@ struct sq_exec {
     uint32_t nthreads;
     int64_t now_us;
     const volatile int *interrupt;
-    bool prepared, done;
+    bool prepared, done, final_done;
     prun root;
     uint64_t next_task;
     /* window output */
@@ -549,6 +549,54 @@ static st_status task_fn(void *ctx, uint64_t t, uint32_t worker, st_error *e) {
     return finish_task(R, w, slot, e);
 }
 
+/* LEFT JOINs that built on their preserved side emit their unmatched build
+ * rows once every probe is done: one more task, the last, run alone, that
+ * pushes them through the operators after the probe (in operator order, so
+ * a later such join sees them too). */
+static bool has_final(const sq_pipe *p) {
+    for (uint32_t i = 0; i < p->nops; i++)
+        if (p->ops[i].kind == PO_PROBE && p->ops[i].join->preserve_build) return true;
+    return false;
+}
+
+static st_status run_final(prun *R, uint64_t slot, st_error *e) {
+    if (!R->ws[0]) {
+        R->ws[0] = ws_new(R, e);
+        if (!R->ws[0]) return e->code;
+    }
+    wstate *w = R->ws[0];
+    w->stop = false;
+    w->task = R->base + slot;
+    ST_TRY(new_part(R, slot, &w->part, e));
+    sq_pipe *p = R->p;
+    for (uint32_t i = 0; i < p->nops && !w->stop; i++) {
+        if (p->ops[i].kind != PO_PROBE || !p->ops[i].join->preserve_build) continue;
+        emitctx ec = {R, w, i + 1};
+        ST_TRY(sq_join_emit_unmatched(p->ops[i].join, w->probe[i], p->ops[i].join->ptypes, emit_next,
+                                      &ec, e));
+    }
+    return finish_task(R, w, slot, e);
+}
+
+/* room for one more partial (the final task) */
+static st_status grow_parts(prun *R, uint64_t need, st_error *e) {
+    if (need <= R->partcap && R->parts) return ST_OK;
+    void **np = realloc(R->parts, need * sizeof *np);
+    if (!np) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    R->parts = np;
+    uint8_t *nr = realloc(R->ready, need);
+    if (!nr) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    R->ready = nr;
+    uint64_t old = R->partcap < R->nparts ? R->nparts : R->partcap;
+    if (old > need) old = need;
+    for (uint64_t i = old; i < need; i++) {
+        R->parts[i] = NULL;
+        R->ready[i] = 0;
+    }
+    R->partcap = need;
+    return ST_OK;
+}
+
 /* ---- preparing tasks ---------------------------------------------------- */
 
 typedef struct openctx {
@@ -742,6 +790,15 @@ static st_status run_pipe(sq_exec *X, sq_pipe *p, st_error *e) {
         if (rc == ST_OK && p->sink_kind == SK_AGG) rc = merge_ready(&R, NULL, e);
     } else {
         rc = st_parallel_for(X->nthreads, R.ntasks, task_fn, &R, e);
+        R.partcap = R.ntasks;
+    }
+    if (rc == ST_OK && has_final(p)) {
+        rc = grow_parts(&R, R.ntasks + 1, e);
+        if (rc == ST_OK) {
+            R.nparts = R.ntasks + 1;
+            rc = run_final(&R, R.ntasks, e);
+            R.ntasks++;
+        }
     }
     if (rc != ST_OK) goto done;
     switch (p->sink_kind) {
@@ -921,6 +978,17 @@ st_status sq_exec_next(sq_exec *X, sq_chunk *ch, st_error *e) {
             return ST_OK;
         }
         if (R->stream ? R->stream_done : X->next_task >= R->ntasks) {
+            if (!X->final_done && has_final(R->p)) {
+                X->final_done = true;
+                free_window(X);
+                R->parts = calloc(1, sizeof *R->parts);
+                R->ready = calloc(1, 1);
+                if (!R->parts || !R->ready) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+                R->partcap = R->nparts = 1;
+                R->base = R->stream ? R->next_seq : X->next_task;
+                ST_TRY(run_final(R, 0, e));
+                continue;
+            }
             X->done = true;
             free_window(X);
             return ST_OK;

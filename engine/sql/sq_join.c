@@ -137,6 +137,15 @@ st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e) {
         }
     /* one row per key and every row keyed: group g is row g */
     j->ident = j->unique && j->ht.ngroups == n;
+    if (j->preserve_build) {
+        ST_CHECK(rc, sq_mem_reserve(mem, n + 1, "the JOIN hash table", j->pos, e));
+        j->matched_bytes += n + 1;
+        j->bmatched = calloc(n + 1, 1);
+        if (!j->bmatched) {
+            rc = st_error_set(e, ST_ERR_NOMEM, "out of memory (join)");
+            goto cleanup;
+        }
+    }
     j->built = true;
 cleanup:
     free(gids);
@@ -154,6 +163,8 @@ void sq_join_free(sq_join *j) {
     free(j->locs);
     free(j->bnulls);
     j->bnulls = NULL;
+    free(j->bmatched);
+    j->bmatched = NULL;
     sq_coll_free(j->rows);
     j->rows = NULL;
     j->first = j->next = j->locs = NULL;
@@ -295,11 +306,15 @@ static st_status emit_pairs(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const s
     if (j->residual) {
         uint32_t nk;
         ST_TRY(sq_select(cx, j->residual, &out, NULL, np, ps->keep, &nk, e));
-        if (j->jtype == J_LEFT)
+        if (j->preserve_build)
+            for (uint32_t k = 0; k < nk; k++) __atomic_store_n(&j->bmatched[ps->pb[ps->keep[k]]], 1, __ATOMIC_RELAXED);
+        else if (j->jtype == J_LEFT)
             for (uint32_t k = 0; k < nk; k++) ps->matched[ps->pp[ps->keep[k]]] = 1;
         if (!nk) return ST_OK;
         out.sel = ps->keep;
         out.n = nk;
+    } else if (j->preserve_build) {
+        for (uint32_t k = 0; k < np; k++) __atomic_store_n(&j->bmatched[ps->pb[k]], 1, __ATOMIC_RELAXED);
     } else if (j->jtype == J_LEFT) {
         for (uint32_t k = 0; k < np; k++) ps->matched[ps->pp[k]] = 1;
     }
@@ -339,7 +354,7 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
     if (j->unique && !j->residual) {
         /* one build row per key: no expansion */
         uint32_t nm = 0;
-        if (j->jtype == J_LEFT) {
+        if (j->jtype == J_LEFT && !j->preserve_build) {
             /* every live probe row; build row or NULL */
             uint32_t q = 0;
             for (uint32_t k = 0; k < n; k++) {
@@ -362,6 +377,8 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
             }
         }
         if (!nm) return ST_OK;
+        if (j->preserve_build)
+            for (uint32_t k = 0; k < nm; k++) __atomic_store_n(&j->bmatched[ps->pb[k]], 1, __ATOMIC_RELAXED);
         for (uint32_t i = 0; i < j->nprobe; i++) ps->cols[i] = in->cols[i];
         for (uint32_t c = 0; c < j->nbuild; c++) {
             st_vector *o = outvec(ps, j->nprobe + c, j->btypes[c], e);
@@ -374,7 +391,8 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
         return emit(ectx, &out, e);
     }
     /* general: expand pairs */
-    if (j->jtype == J_LEFT) memset(ps->matched, 0, in->len);
+    bool probe_left = j->jtype == J_LEFT && !j->preserve_build;
+    if (probe_left) memset(ps->matched, 0, in->len);
     uint32_t np = 0;
     for (uint32_t k = 0; k < nr; k++) {
         uint32_t g = ps->gids[k];
@@ -389,7 +407,7 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
         }
     }
     ST_TRY(emit_pairs(j, ps, cx, in, np, emit, ectx, e));
-    if (j->jtype == J_LEFT) {
+    if (probe_left) {
         /* probe rows without a match, once, with NULL build columns */
         np = 0;
         for (uint32_t k = 0; k < n; k++) {
@@ -416,6 +434,42 @@ st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_ch
             }
             sq_chunk out = {j->nprobe + j->nbuild, ps->cols, np, NULL, np};
             ST_TRY(emit(ectx, &out, e));
+        }
+    }
+    return ST_OK;
+}
+
+/* A LEFT JOIN that built on its preserved (left) side: after every probe,
+ * the build rows no probe row matched, once each, with NULL probe columns,
+ * in build order.  Runs alone (after the parallel probes). */
+st_status sq_join_emit_unmatched(sq_join *j, sq_probe_state *ps, const st_type *ptypes,
+                                 sq_emit_fn emit, void *ectx, st_error *e) {
+    uint64_t n = j->rows->rows;
+    uint32_t np = 0;
+    for (uint64_t r = 0; r <= n; r++) {
+        if (r < n && j->bmatched[r]) continue;
+        if (r < n) ps->pb[np++] = (uint32_t)r;
+        if (np == SQ_CHUNK || (r == n && np)) {
+            for (uint32_t i = 0; i < j->nprobe; i++) {
+                st_vector *o = outvec(ps, i, ptypes[i], e);
+                if (!o) return e->code;
+                uint64_t *vb = sq_vec_validity(o);
+                if (!vb) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+                memset(vb, 0, ((size_t)np + 63) / 64 * 8);
+                memset(o->data, 0, (size_t)np * st_type_width(o->type));
+                o->len = np;
+                ps->cols[i] = o;
+            }
+            for (uint32_t c = 0; c < j->nbuild; c++) {
+                st_vector *o = outvec(ps, j->nprobe + c, j->btypes[c], e);
+                if (!o) return e->code;
+                ST_TRY(gather_build(j, o, c, NULL, ps->pb, np, e));
+                o->len = np;
+                ps->cols[j->nprobe + c] = o;
+            }
+            sq_chunk out = {j->nprobe + j->nbuild, ps->cols, np, NULL, np};
+            ST_TRY(emit(ectx, &out, e));
+            np = 0;
         }
     }
     return ST_OK;

@@ -293,7 +293,9 @@ static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
 }
 
 static st_status build_join(pctx *P, sq_lop *l, const cidset *req, built *out) {
-    bool build_left = l->jtype != J_LEFT && l->child->est_rows < l->right->est_rows;
+    /* build on the smaller input; a LEFT JOIN built on its left side keeps
+     * its unmatched rows with per-row matched flags (sq_join_emit_unmatched) */
+    bool build_left = l->child->est_rows < l->right->est_rows;
     sq_lop *bl = build_left ? l->child : l->right, *pl = build_left ? l->right : l->child;
     sq_expr **bk = build_left ? l->lkeys : l->rkeys, **pk = build_left ? l->rkeys : l->lkeys;
     cidset nb, np;
@@ -323,6 +325,7 @@ static st_status build_join(pctx *P, sq_lop *l, const cidset *req, built *out) {
     if (!j) return nomem(P->e);
     j->jtype = l->jtype == J_CROSS ? J_INNER : l->jtype;
     j->build_left = build_left;
+    j->preserve_build = j->jtype == J_LEFT && build_left;
     j->nkeys = l->njkeys;
     j->pos = l->pos;
     /* build side */
@@ -380,6 +383,7 @@ static st_status build_join(pctx *P, sq_lop *l, const cidset *req, built *out) {
     o->nin = pb.L.n;
     o->nout = pb.L.n + ns;
     j->nprobe = pb.L.n;
+    j->ptypes = pb.types;
     j->pkeys = zalloc(P, (j->nkeys ? j->nkeys : 1) * sizeof *j->pkeys);
     if (!j->pkeys) return nomem(P->e);
     for (uint32_t i = 0; i < j->nkeys; i++) {
@@ -756,7 +760,7 @@ static void print_node(const sq_lop *l, const char *const *names, uint32_t nn, i
         break;
     case L_JOIN: {
         const char *jt = l->jtype == J_LEFT ? "LEFT" : l->njkeys ? "INNER" : "CROSS";
-        bool bl = l->jtype != J_LEFT && l->child->est_rows < l->right->est_rows;
+        bool bl = l->child->est_rows < l->right->est_rows;
         st_sbuf_printf(sb, "HASH JOIN %s (build: %s)", jt, bl ? "left" : "right");
         for (uint32_t i = 0; i < l->njkeys; i++) {
             st_sbuf_printf(sb, "%s", i ? " AND " : " on ");

@@ -784,6 +784,9 @@ struct sq_join {
     uint32_t *next;        /* per build row */
     bool unique;           /* every key has one row */
     bool ident;            /* unique and every row keyed: group id = row */
+    bool preserve_build;   /* LEFT JOIN built on its left (preserved) side */
+    uint8_t *bmatched;     /* per build row: matched (preserve_build) */
+    st_type *ptypes;       /* probe column types (for unmatched rows) */
     bool built;
     uint32_t *locs;        /* unused (rows are packed: row r at block r / SQ_CHUNK) */
     uint8_t *bnulls;       /* per stored build column: has NULLs */
@@ -807,14 +810,16 @@ st_status sq_exec_next(sq_exec *x, sq_chunk *ch, st_error *e);
 void sq_exec_free(sq_exec *x);
 
 /* Hash join build/probe (sq_join.c) */
-st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e);
 typedef struct sq_probe_state sq_probe_state;
+st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e);
 sq_probe_state *sq_probe_state_new(const sq_join *j, uint32_t nout);
 void sq_probe_state_free(sq_probe_state *ps);
 /* Probe one chunk; calls emit for each output chunk. */
 typedef st_status (*sq_emit_fn)(void *ctx, const sq_chunk *ch, st_error *e);
 st_status sq_join_probe(sq_join *j, sq_probe_state *ps, sq_ectx *cx, const sq_chunk *in,
                         sq_emit_fn emit, void *ectx, st_error *e);
+st_status sq_join_emit_unmatched(sq_join *j, sq_probe_state *ps, const st_type *ptypes,
+                                 sq_emit_fn emit, void *ectx, st_error *e);
 void sq_join_free(sq_join *j);
 
 /* Aggregation (sq_agg.c): one partial state per task, merged in task order. */
