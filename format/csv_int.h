@@ -144,6 +144,10 @@ st_status cx_consume(const cx_conf *cf, cx_state *st, tx_pool *pool, const char 
  * closing quote (they are appended, as read). */
 size_t cx_unquote(const cx_dialect *d, const char *f, size_t n, char *out, bool *trailing);
 
+/* Tests only: chunk size of the whole-input reader (0 = automatic), so that
+ * small test inputs exercise chunk boundaries and re-parsing. */
+extern size_t cx_test_chunk_bytes;
+
 /* ---- setup (csv_setup.c) ------------------------------------------------- */
 
 /* A record decoded into NUL-terminated strings (header, sniffing). */
@@ -174,7 +178,7 @@ st_status cs_first_record(const cx_dialect *d, const char *p, size_t n, bool eof
 void cs_record_free(cs_record *r);
 /* Is the first record a header, given the stats of the records after it? */
 bool cs_header_guess(const cs_record *first, const tx_stat *rest, uint32_t nfile, bool have_rest);
-/* Does every value of the first record name a field of s? */
+/* Do at least half of the first record's values name fields of s? */
 bool cs_header_names_match(const cs_record *first, const st_schema *s);
 st_status cs_check_header(const cs_record *h, const char *src, st_error *e);
 /* Column names: the header's (empty -> columnN, duplicates -> name_1) or

@@ -36,6 +36,7 @@ struct st_csv_push {
     uint64_t skip_left;
     uint64_t line_pre; /* lines skipped before the data */
     bool decided, finished;
+    size_t retry_at; /* pending bytes before deciding is tried again */
     st_csv_dialect dialect;
     cx_conf cf;
     st_schema *schema;
@@ -140,7 +141,7 @@ static st_status try_decide(st_csv_push *p, bool force, bool eof, st_error *e) {
         const unsigned char *u = (const unsigned char *)p->buf + p->start;
         if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
             return st_error_set(e, ST_ERR_FORMAT, "%s: UTF-16 text (byte order mark) is not "
-                                "supported: convert it to UTF-8", src);
+                                "supported: convert the file to UTF-8", src);
         if (n >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
             p->start += 3;
             p->dialect.bom = true;
@@ -168,6 +169,7 @@ static st_status try_decide(st_csv_push *p, bool force, bool eof, st_error *e) {
             cx_count_eols(p->buf + p->start, avail) > p->o.sample_rows)
             enough = true;
         if (!enough && !(force && has_complete_record(p))) return ST_OK;
+        if (!force && avail < p->retry_at) return ST_OK;
     }
     cs_decision dec = {0};
     st_status rc = ST_OK;
@@ -211,6 +213,16 @@ static st_status try_decide(st_csv_push *p, bool force, bool eof, st_error *e) {
             size_t stop = cx_scan(&p->cf.d, p->buf + p->start, 0, n, n, eof, &ix);
             if (ix.failed) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
             else rc = cx_consume(&p->cf, &is, NULL, p->buf + p->start, n, 0, &ix, stop, &consumed, e);
+        }
+        if (rc == ST_OK && is.records == 0 && !eof && !force &&
+            avail < p->cf.d.max_record) {
+            /* not one whole data record yet: wait for more before deciding */
+            cx_state_free(&is, NULL);
+            cx_index_free(&ix);
+            cs_conf_free(&p->cf);
+            p->start -= dec.data_off;
+            p->retry_at = avail * 2;
+            return ST_OK;
         }
         stats = is.stats;
         is.stats = NULL;
@@ -330,6 +342,7 @@ st_status st_csv_push_feed(st_csv_push *p, const void *data, size_t n, st_error 
         size_t i = 0;
         while (i < n && c[i] != '\n' && c[i] != '\r') i++;
         p->skip_len += i;
+        p->abs += i; /* the buffer is empty while skipping */
         data = c + i;
         n -= i;
         if (n == 0) return ST_OK;

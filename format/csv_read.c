@@ -26,6 +26,8 @@
 
 #define CX_WINDOW (128u << 10) /* bytes scanned per index window */
 
+size_t cx_test_chunk_bytes; /* tests: force small chunks (0 = automatic) */
+
 struct st_csv_reader {
     char *source;
     st_buf *data;
@@ -158,6 +160,7 @@ static void make_chunks(st_csv_reader *r) {
     size_t target = region / ((size_t)r->threads * 8);
     if (target < (256u << 10)) target = 256u << 10;
     if (target > (4u << 20)) target = 4u << 20;
+    if (cx_test_chunk_bytes) target = cx_test_chunk_bytes;
     size_t max = region / target + 2;
     r->cstart = malloc((max + 1) * sizeof *r->cstart);
     if (!r->cstart) return;

@@ -549,7 +549,11 @@ cleanup:
 
 bool cs_header_names_match(const cs_record *first, const st_schema *s) {
     if (!first->found || first->anom || first->nf == 0) return false;
-    for (uint32_t j = 0; j < first->nf; j++)
-        if (st_schema_find_n(s, first->fields[j], first->flen[j]) < 0) return false;
-    return true;
+    uint32_t named = 0, nonempty = 0;
+    for (uint32_t j = 0; j < first->nf; j++) {
+        if (first->flen[j] == 0) continue;
+        nonempty++;
+        if (st_schema_find_n(s, first->fields[j], first->flen[j]) >= 0) named++;
+    }
+    return named > 0 && named * 2 >= nonempty;
 }
