@@ -133,15 +133,16 @@ static inline void begin_bad(cx_state *st, rec_ctx *rc) {
 /* Parse one record into the current batch.  Returns false on allocation
  * failure only. */
 static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx *rc,
-                         const size_t *fe, uint32_t nf) {
+                         const size_t *fe, uint32_t nf, bool maybe_special, bool *quoted) {
     const char *buf = rc->buf;
     const size_t s = rc->s, t = rc->t;
     st->records++;
-    bool special = tx_has_special(buf + s, t - s);
+    bool special = maybe_special && tx_has_special(buf + s, t - s);
     if (nf != cf->nfile && !(cf->pad_short && nf < cf->nfile)) {
         begin_bad(st, rc);
         tx_bad_reason(&st->bad, -1, NULL, "expected %u fields, found %u", cf->nfile, nf);
         if (special) special_reasons(st, buf + s, t - s);
+        *quoted = cf->d.has_quote && memchr(buf + s, cf->d.quote, t - s);
         st->nbad++;
         return !st->bad.failed;
     }
@@ -159,11 +160,15 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
         size_t fstart = f;
         f = e + 1;
         int32_t m = cf->map[j];
-        if (m < 0) continue;
+        if (m < 0) {
+            if (hasq && n && p[0] == q) *quoted = true;
+            continue;
+        }
         st_vector *v = cols[m];
         bool is_str = st_type_is_string(v->type);
         bool copied = false;
         if (hasq && n && p[0] == q) {
+            *quoted = true;
             /* quoted: fast case = no quote inside the content */
             const char *cq = n > 1 ? memchr(p + 1, q, n - 1) : NULL;
             bool trailing = false;
@@ -248,15 +253,23 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
 /* Feed one record to inference.  Bad records (ragged, quoting, NUL, UTF-8)
  * are left out: they will be reported by the parse pass. */
 static void infer_record(const cx_conf *cf, cx_state *st, const char *buf, size_t s, size_t t,
-                         const size_t *fe, uint32_t nf) {
+                         const size_t *fe, uint32_t nf, bool maybe_special, bool *quoted) {
     st->records++;
+    const char q = cf->d.quote;
+    bool hasq = false;
+    if (cf->d.has_quote) {
+        size_t f = s;
+        for (uint32_t j = 0; j < nf && !hasq; j++) {
+            hasq = fe[j] > f && buf[f] == q;
+            f = fe[j] + 1;
+        }
+    }
+    *quoted = hasq;
     if (nf != cf->nfile && !(cf->pad_short && nf < cf->nfile)) return;
-    if (tx_has_special(buf + s, t - s)) {
+    if (maybe_special && tx_has_special(buf + s, t - s)) {
         size_t bad;
         if (memchr(buf + s, 0, t - s) || !st_utf8_valid(buf + s, t - s, &bad)) return;
     }
-    const char q = cf->d.quote;
-    const bool hasq = cf->d.has_quote && memchr(buf + s, q, t - s);
     if (hasq) { /* quoting errors exclude the record */
         size_t f = s;
         for (uint32_t j = 0; j < nf; j++) {
@@ -302,6 +315,8 @@ st_status cx_consume(const cx_conf *cf, cx_state *st, tx_pool *pool, const char 
     const size_t np = ix->n;
     const char delim = cf->d.delim;
     size_t k = 0, ai = 0, s = 0;
+    /* one fast check for the whole window saves the per-record one */
+    const bool maybe_special = tx_has_special(buf, stop < avail ? stop : avail);
     while (k < np) {
         if (st->limit && st->records >= st->limit) {
             *consumed = s;
@@ -354,16 +369,16 @@ st_status cx_consume(const cx_conf *cf, cx_state *st, tx_pool *pool, const char 
             st->nrows++;
             continue;
         }
+        bool quoted = false;
         if (st->stats) {
-            infer_record(cf, st, buf, s, t, pos + k0, nf);
+            infer_record(cf, st, buf, s, t, pos + k0, nf, maybe_special, &quoted);
         } else {
             rec_ctx rc = {buf, s, t, abs, st->line, false};
-            if (!parse_record(cf, st, pool, &rc, pos + k0, nf))
+            if (!parse_record(cf, st, pool, &rc, pos + k0, nf, maybe_special, &quoted))
                 return st_error_set(e, ST_ERR_NOMEM, "out of memory reading CSV");
         }
         st->line += 1 - (t >= avail);
-        if (cf->d.has_quote && memchr(buf + s, cf->d.quote, t - s))
-            st->line += cx_count_eols(buf + s, t - s);
+        if (quoted) st->line += cx_count_eols(buf + s, t - s); /* line ends inside quotes */
         st->prev_cr = t < avail && buf[t] == '\r';
         s = t + 1;
     }

@@ -7,6 +7,7 @@
  * those parsers, which stay the single definition of what a value means.
  * test_text.c compares both on every shape.
  */
+#include <immintrin.h>
 #include <string.h>
 
 #include "format/text_int.h"
@@ -73,7 +74,7 @@ bool tx_fast_ts(const char *p, size_t n, int64_t *out_us) {
     return true;
 }
 
-bool tx_has_special(const char *p, size_t n) {
+static bool has_special_scalar(const char *p, size_t n) {
     const uint64_t hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -84,6 +85,25 @@ bool tx_has_special(const char *p, size_t n) {
     for (; i < n; i++)
         if ((unsigned char)p[i] >= 0x80 || p[i] == 0) return true;
     return false;
+}
+
+__attribute__((target("avx2"))) static bool has_special_avx2(const char *p, size_t n) {
+    const __m256i z = _mm256_setzero_si256();
+    size_t i = 0;
+    __m256i acc = z;
+    for (; i + 32 <= n; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+        acc = _mm256_or_si256(acc, _mm256_or_si256(v, _mm256_cmpeq_epi8(v, z)));
+        if ((i & 1023) == 992 && _mm256_movemask_epi8(acc)) return true;
+    }
+    if (_mm256_movemask_epi8(acc)) return true;
+    return has_special_scalar(p + i, n - i);
+}
+
+bool tx_has_special(const char *p, size_t n) {
+    static int avx2 = -1;
+    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2");
+    return avx2 && n >= 32 ? has_special_avx2(p, n) : has_special_scalar(p, n);
 }
 
 const char *tx_excerpt(const char *p, size_t n, char *buf, size_t cap) {

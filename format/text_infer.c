@@ -112,10 +112,10 @@ static uint32_t number_kind(tx_stat *s, const char *p, size_t n) {
 /* Dates and timestamps (4-digit years: YYYY-MM-DD[ T]HH:MM[:SS[.f]][zone]). */
 static uint32_t temporal_kind(const char *p, size_t n) {
     if (n < 10 || p[4] != '-' || p[7] != '-' || !isdig(p[0])) return 0;
-    if (n == 10) {
-        int32_t d;
-        return st_parse_date(p, n, &d, NULL) == ST_OK ? TX_K_DATE : 0;
-    }
+    int32_t d;
+    int64_t us;
+    if (n == 10) return tx_fast_date(p, n, &d) || st_parse_date(p, n, &d, NULL) == ST_OK ? TX_K_DATE : 0;
+    if (tx_fast_ts(p, n, &us)) return TX_K_TS; /* the common exact shape */
     if (p[10] != ' ' && p[10] != 'T' && p[10] != 't') return 0;
     if (n >= 19 && p[13] == ':' && p[16] == ':' && p[17] == '6' && p[18] == '0') return 0;
     int64_t v;
@@ -127,6 +127,17 @@ static uint32_t temporal_kind(const char *p, size_t n) {
 void tx_classify(tx_stat *s, const char *p, size_t n) {
     s->nonnull++;
     if (s->seen & TX_K_TEXT) return; /* settled */
+    /* fast path: a plain integer of at most 18 digits, no leading zero */
+    if (n && n <= 18 && (p[0] != '0' || n == 1)) {
+        size_t i = 0;
+        while (i < n && isdig(p[i])) i++;
+        if (i == n) {
+            size_t sig = p[0] == '0' ? 0 : n;
+            note_digits(s, sig, 0, sig ? sig : 1);
+            s->seen |= TX_K_INT;
+            return;
+        }
+    }
     n = trim(&p, n);
     if (n == 0) goto text;
     char c = p[0];

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
 #include "format/mem.h"
 #include "format/schema.h"
@@ -140,12 +141,15 @@ typedef struct tx_out {
     uint64_t *offset;
 } tx_out;
 
+/* Recycled batches.  Shared by the worker threads of a reader: get and put
+ * take the lock (once per batch, not per row). */
 typedef struct tx_pool {
     st_type *types;
     uint32_t ncols;
     uint32_t batch_rows;
     tx_out *free_o;
     uint32_t nfree, cap;
+    pthread_mutex_t mu;
 } tx_pool;
 
 typedef struct tx_rows {

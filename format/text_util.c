@@ -149,6 +149,7 @@ st_status tx_pool_init(tx_pool *p, const st_type *types, uint32_t ncols, uint32_
     if (ncols) memcpy(p->types, types, ncols * sizeof *types);
     p->ncols = ncols;
     p->batch_rows = batch_rows;
+    pthread_mutex_init(&p->mu, NULL);
     return ST_OK;
 }
 
@@ -164,14 +165,18 @@ void tx_pool_free(tx_pool *p) {
     for (uint32_t i = 0; i < p->nfree; i++) out_free(&p->free_o[i]);
     free(p->free_o);
     free(p->types);
+    pthread_mutex_destroy(&p->mu);
     memset(p, 0, sizeof *p);
 }
 
 static bool pool_get(tx_pool *p, tx_out *o) {
+    pthread_mutex_lock(&p->mu);
     if (p->nfree) {
         *o = p->free_o[--p->nfree];
+        pthread_mutex_unlock(&p->mu);
         return true;
     }
+    pthread_mutex_unlock(&p->mu);
     o->batch = st_batch_new(p->types, p->ncols, p->batch_rows);
     o->line = malloc((size_t)p->batch_rows * 8);
     o->offset = malloc((size_t)p->batch_rows * 8);
@@ -185,10 +190,12 @@ static bool pool_get(tx_pool *p, tx_out *o) {
 static void pool_put(tx_pool *p, tx_out *o) {
     if (!o->batch) return;
     st_batch_reset(o->batch);
+    pthread_mutex_lock(&p->mu);
     if (p->nfree == p->cap) {
         uint32_t nc = p->cap ? p->cap * 2 : 8;
         tx_out *nf = realloc(p->free_o, nc * sizeof *nf);
         if (!nf) {
+            pthread_mutex_unlock(&p->mu);
             out_free(o);
             return;
         }
@@ -196,6 +203,7 @@ static void pool_put(tx_pool *p, tx_out *o) {
         p->cap = nc;
     }
     p->free_o[p->nfree++] = *o;
+    pthread_mutex_unlock(&p->mu);
     o->batch = NULL;
     o->line = o->offset = NULL;
 }
@@ -260,8 +268,9 @@ static int simd_forced = -1; /* -1 automatic, 0 scalar, 1 avx2 */
 void tx_simd_force(int avx2) { simd_forced = avx2; }
 
 bool tx_simd_avx2(void) {
-    if (simd_forced >= 0) return simd_forced == 1 && __builtin_cpu_supports("avx2");
+    bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+    if (simd_forced >= 0) return simd_forced == 1 && cpu;
     const char *env = getenv("STRATA_SIMD");
     if (env && !strcmp(env, "scalar")) return false;
-    return __builtin_cpu_supports("avx2");
+    return cpu;
 }
