@@ -127,6 +127,7 @@ static void compact(st_csv_push *p) {
 }
 
 static bool has_complete_record(const st_csv_push *p) {
+    if (p->len == p->start) return false;
     return memchr(p->buf + p->start, '\n', p->len - p->start) ||
            memchr(p->buf + p->start, '\r', p->len - p->start);
 }

@@ -65,37 +65,7 @@ size_t cs_skip_lines(const char *p, size_t n, size_t pos, uint64_t k, uint64_t *
 }
 
 st_status cs_recognize(const char *p, size_t n, const char *src, st_error *e) {
-    size_t m = n < ST_TEXT_SNIFF_BYTES ? n : ST_TEXT_SNIFF_BYTES;
-    size_t ctrl = 0, invalid = 0, nul = 0;
-    size_t i = 0;
-    while (i < m) {
-        unsigned char c = (unsigned char)p[i];
-        if (c < 0x80) {
-            if (c == 0) nul++;
-            else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
-                ctrl++;
-            i++;
-            continue;
-        }
-        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1, bad;
-        if (i + len > m) break; /* cut by the sample */
-        if (len == 1 || !st_utf8_valid(p + i, len, &bad)) {
-            invalid++;
-            i++;
-        } else {
-            i += len;
-        }
-    }
-    size_t floor = m / 100 > 8 ? m / 100 : 8;
-    if (nul + ctrl > m / 200 + 2)
-        return st_error_set(e, ST_ERR_FORMAT,
-                            "%s: not CSV text: %zu NUL or control bytes in the first %zu bytes "
-                            "(binary data or UTF-16?)", src, nul + ctrl, m);
-    if (invalid > floor)
-        return st_error_set(e, ST_ERR_FORMAT,
-                            "%s: not UTF-8 text: %zu invalid bytes in the first %zu bytes "
-                            "(convert the file to UTF-8)", src, invalid, m);
-    return ST_OK;
+    return tx_recognize_text(p, n, src, "CSV", e);
 }
 
 void cs_dialect(cx_dialect *d, char delim, char quote, const st_csv_options *o) {

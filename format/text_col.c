@@ -142,6 +142,50 @@ static bool clean_text(const char *p, size_t n) {
     return true;
 }
 
+/* "1.25e3" -> "1250" exactly, so a DECIMAL never goes through a double
+ * (types.h rounds exponent forms through one).  False when p is not a plain
+ * number with an exponent of at most 3 digits. */
+static bool expand_exp(const char *p, size_t n, char *out, size_t cap, size_t *outn) {
+    size_t i = 0, o = 0;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+    char digits[128];
+    size_t nd = 0, nint = 0;
+    bool neg = false;
+    if (i < n && (p[i] == '+' || p[i] == '-')) neg = p[i++] == '-';
+    while (i < n && isdig(p[i]) && nd < sizeof digits) digits[nd++] = p[i++], nint++;
+    if (i < n && p[i] == '.') {
+        i++;
+        while (i < n && isdig(p[i]) && nd < sizeof digits) digits[nd++] = p[i++];
+    }
+    if (nd == 0 || i >= n || (p[i] != 'e' && p[i] != 'E')) return false;
+    i++;
+    bool eneg = false;
+    if (i < n && (p[i] == '+' || p[i] == '-')) eneg = p[i++] == '-';
+    long ev = 0;
+    size_t es = i;
+    while (i < n && isdig(p[i]) && i - es < 3) ev = ev * 10 + (p[i++] - '0');
+    if (i == es || i != n) return false;
+    long point = (long)nint + (eneg ? -ev : ev);
+    if (nd + 1100 > cap) return false;
+    if (neg) out[o++] = '-';
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (long k = 0; k < -point; k++) out[o++] = '0';
+        memcpy(out + o, digits, nd), o += nd;
+    } else if ((size_t)point >= nd) {
+        memcpy(out + o, digits, nd), o += nd;
+        for (size_t k = nd; k < (size_t)point; k++) out[o++] = '0';
+    } else {
+        memcpy(out + o, digits, (size_t)point), o += (size_t)point;
+        out[o++] = '.';
+        memcpy(out + o, digits + point, nd - (size_t)point), o += nd - (size_t)point;
+    }
+    *outn = o;
+    return true;
+}
+
 bool tx_store_null(st_vector *v, uint32_t row) {
     if (!v->validity && !st_vector_validity(v)) return false;
     v->validity[row >> 6] &= ~(UINT64_C(1) << (row & 63));
@@ -189,6 +233,25 @@ bool tx_store_parsed(st_vector *v, uint32_t row, const char *p, size_t n, char *
         }
         break;
     }
+    case ST_T_DECIMAL:
+        if (memchr(p, 'e', n) || memchr(p, 'E', n)) {
+            char plain[1400];
+            size_t pn;
+            if (expand_exp(p, n, plain, sizeof plain, &pn)) {
+                rc = st_parse_value(v->type, plain, pn,
+                                    (char *)v->data + (size_t)row * st_type_width(v->type), &err);
+                if (rc == ST_OK) {
+                    st_vector_set_valid(v, row);
+                    return true;
+                }
+                goto fail;
+            }
+            char ex[120];
+            st_error_set(&err, ST_ERR_INVALID, "'%s' is not a decimal in range",
+                         tx_excerpt(p, n, ex, sizeof ex));
+            goto fail;
+        }
+        break;
     default: break;
     }
     rc = st_parse_value(v->type, p, n, (char *)v->data + (size_t)row * st_type_width(v->type),

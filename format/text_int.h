@@ -184,6 +184,11 @@ void tx_out_finish(tx_out *o);
 
 /* ---- misc --------------------------------------------------------------- */
 
+/* ST_ERR_FORMAT ("<src>: not <fmt> text: ...") when the first 64 KiB of p
+ * hold NUL or control bytes beyond a trace, or invalid UTF-8 beyond 1%. */
+st_status tx_recognize_text(const char *p, size_t n, const char *src, const char *fmt,
+                            st_error *e);
+
 /* Printable excerpt of a value for messages: at most 40 bytes, control and
  * non-UTF-8 bytes escaped. */
 const char *tx_excerpt(const char *p, size_t n, char *buf, size_t cap);

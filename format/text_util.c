@@ -261,6 +261,41 @@ void tx_rows_free(tx_rows *r, tx_pool *p) {
     r->n = r->cap = r->taken = 0;
 }
 
+st_status tx_recognize_text(const char *p, size_t n, const char *src, const char *fmt,
+                            st_error *e) {
+    size_t m = n < ST_TEXT_SNIFF_BYTES ? n : ST_TEXT_SNIFF_BYTES;
+    size_t ctrl = 0, invalid = 0, nul = 0;
+    size_t i = 0;
+    while (i < m) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x80) {
+            if (c == 0) nul++;
+            else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
+                ctrl++;
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1, bad;
+        if (i + len > m) break; /* cut by the sample */
+        if (len == 1 || !st_utf8_valid(p + i, len, &bad)) {
+            invalid++;
+            i++;
+        } else {
+            i += len;
+        }
+    }
+    size_t floor = m / 100 > 8 ? m / 100 : 8;
+    if (nul + ctrl > m / 200 + 2)
+        return st_error_set(e, ST_ERR_FORMAT,
+                            "%s: not %s text: %zu NUL or control bytes in the first %zu bytes "
+                            "(binary data or UTF-16?)", src, fmt, nul + ctrl, m);
+    if (invalid > floor)
+        return st_error_set(e, ST_ERR_FORMAT,
+                            "%s: not UTF-8 text: %zu invalid bytes in the first %zu bytes "
+                            "(convert the file to UTF-8)", src, invalid, m);
+    return ST_OK;
+}
+
 /* ---- SIMD switch -------------------------------------------------------- */
 
 static int simd_forced = -1; /* -1 automatic, 0 scalar, 1 avx2 */
