@@ -157,7 +157,6 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
         size_t e = fe[j];
         const char *p = buf + f;
         size_t n = e - f;
-        size_t fstart = f;
         f = e + 1;
         int32_t m = cf->map[j];
         if (m < 0) {
@@ -213,8 +212,7 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
             if (!st_utf8_valid(p, n, &bad)) {
                 begin_bad(st, rc);
                 tx_bad_reason(&st->bad, (int32_t)j, colname(cf, j),
-                              "invalid UTF-8 at byte %zu of the value (line byte %zu)", bad,
-                              (size_t)(p - buf) - s + bad);
+                              "invalid UTF-8 at byte %zu of the value", bad);
                 continue;
             }
         }
@@ -233,7 +231,6 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
                 tx_bad_reason(&st->bad, (int32_t)j, colname(cf, j), "%s", msg);
             }
         }
-        (void)fstart;
     }
     for (uint32_t j = nf; j < cf->nfile; j++) {
         int32_t m = cf->map[j];

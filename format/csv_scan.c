@@ -299,7 +299,10 @@ __attribute__((target("avx2,bmi"))) static inline size_t emit(size_t *out, size_
 __attribute__((target("avx2,bmi"))) size_t cx_scan_avx2(const cx_dialect *d, const char *buf,
                                                          size_t from, size_t avail, size_t want,
                                                          bool eof, cx_index *ix) {
-    if (d->has_quote && !d->esc_is_quote) return cx_scan_scalar(d, buf, from, avail, want, eof, ix);
+    /* backslash escapes, and max_record below a block (a record inside one
+     * block could exceed it), are left to the scalar state machine */
+    if ((d->has_quote && !d->esc_is_quote) || d->max_record < 64)
+        return cx_scan_scalar(d, buf, from, avail, want, eof, ix);
     const __m256i vq = _mm256_set1_epi8(d->has_quote ? d->quote : 0);
     const __m256i vd = _mm256_set1_epi8(d->delim);
     const __m256i vn = _mm256_set1_epi8('\n'), vr = _mm256_set1_epi8('\r');
@@ -330,6 +333,20 @@ __attribute__((target("avx2,bmi"))) size_t cx_scan_avx2(const cx_dialect *d, con
             prev_c = C >> 63;
         }
         if (hasc) bad |= eqmask(lo, hi, vc) & ((T << 1) | prev_t);
+        if (T && i + (size_t)__builtin_ctzll(T) - rec > d->max_record) {
+            /* the open record ends here but is too long: the scalar rules */
+            ix->n = rec_n;
+            ix->na = rec_na;
+            size_t next;
+            int r = scalar_record(d, buf, rec, avail, eof, ix, &next);
+            if (r != 1 || ix->failed) return rec;
+            if (next >= want) return next;
+            i = rec = next;
+            rec_n = ix->n;
+            rec_na = ix->na;
+            in_carry = 0, prev_s = 1, prev_c = 0, prev_t = 1;
+            continue;
+        }
         if (bad) {
             unsigned b = (unsigned)__builtin_ctzll(bad);
             uint64_t before = b ? (~0ull >> (64 - b)) : 0;
