@@ -57,7 +57,8 @@
  *
  * Speed: an AVX2 structural scan (quotes, delimiters, line ends as 64-bit
  * masks) with a scalar scanner that produces the same index byte for byte,
- * chosen at run time and forced by STRATA_SIMD=scalar|avx2.  Whole inputs are
+ * chosen at run time and forced by STRATA_SIMD=scalar|avx2 (dialects with a
+ * backslash-style escape, and max_record below 64, always scan scalar).  Whole inputs are
  * split into chunks parsed on `threads` threads; results (rows, order, line
  * numbers, bad records) never depend on the thread count.  Unquoted strings
  * point into the mapped file (the batch pins it): no copy.
