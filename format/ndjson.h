@@ -11,7 +11,10 @@
  *
  * Columns.  Nested objects are flattened to dotted names ({"device":{"os":
  * "ios"}} -> device.os); arrays are kept as their JSON text (VARCHAR); an
- * empty object yields no column.  Names match case-insensitively (schema.h),
+ * empty object yields no column, nor does a key that only ever holds null
+ * where the same name is an object elsewhere ("device":null beside
+ * device.os); a key the schema lacks whose value is null is ignored (it
+ * carries nothing).  Names match case-insensitively (schema.h),
  * so "Price" and "price" are one column (both in one record: a duplicate).
  * Without a fixed schema the columns are the union of the keys, in order of
  * first appearance, and the types are inferred over the whole input (or the
