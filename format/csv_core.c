@@ -322,8 +322,6 @@ st_status cx_consume(const cx_conf *cf, cx_state *st, tx_pool *pool, const char 
         if (ai < ix->na && ix->anom[ai].start == s) {
             const cx_anom *an = &ix->anom[ai++];
             size_t t = pos[k++];
-            bool lf_of_crlf = false;
-            (void)lf_of_crlf;
             if (an->flags & CX_ANOM_COMMENT) {
                 st->line += cx_count_eols(buf + s, t - s) + (t < avail);
             } else {

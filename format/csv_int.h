@@ -159,7 +159,6 @@ typedef struct cs_record {
     uint32_t nf;
     char **fields;
     size_t *flen;
-    uint64_t quoted_mask;
 } cs_record;
 
 st_status cs_check_options(const st_csv_options *o, const char *src, st_error *e);

@@ -310,7 +310,6 @@ st_status cs_first_record(const cx_dialect *d, const char *p, size_t n, bool eof
         v[len] = '\0';
         out->fields[j] = v;
         out->flen[j] = len;
-        if (quoted) out->quoted_mask |= j < 64 ? 1ull << j : 0;
         f = fe + 1;
     }
     free(g.fe);
