@@ -130,6 +130,18 @@ static inline void begin_bad(cx_state *st, rec_ctx *rc) {
                  st->copy_raw, st->rows.rows);
 }
 
+/* NULL into output column m (fed by file column j, or -1): a reason when
+ * the fixed schema says NOT NULL.  False on allocation failure. */
+static bool store_null(const cx_conf *cf, cx_state *st, rec_ctx *rc, st_vector *v, uint32_t row,
+                       int32_t m, int32_t j) {
+    if (cf->notnull && cf->notnull[m]) {
+        begin_bad(st, rc);
+        tx_bad_reason(&st->bad, j, j >= 0 ? colname(cf, (uint32_t)j) : NULL,
+                      "NULL in a NOT NULL column");
+    }
+    return tx_store_null(v, row);
+}
+
 /* Parse one record into the current batch.  Returns false on allocation
  * failure only. */
 static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx *rc,
@@ -193,11 +205,11 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
                               "unexpected text after the closing quote");
             }
             if (cf->quoted_null && is_null_text(cf, p, n)) {
-                if (!tx_store_null(v, row)) return false;
+                if (!store_null(cf, st, rc, v, row, m, (int32_t)j)) return false;
                 continue;
             }
         } else if (is_null_text(cf, p, n)) {
-            if (!tx_store_null(v, row)) return false;
+            if (!store_null(cf, st, rc, v, row, m, (int32_t)j)) return false;
             continue;
         }
         if (special && tx_has_special(p, n) && v->type.id != ST_T_BLOB) {
@@ -234,7 +246,7 @@ static bool parse_record(const cx_conf *cf, cx_state *st, tx_pool *pool, rec_ctx
     }
     for (uint32_t j = nf; j < cf->nfile; j++) {
         int32_t m = cf->map[j];
-        if (m >= 0 && !tx_store_null(cols[m], row)) return false;
+        if (m >= 0 && !store_null(cf, st, rc, cols[m], row, m, (int32_t)j)) return false;
     }
     for (uint32_t a = 0; a < cf->nabsent; a++)
         if (!tx_store_null(cols[cf->absent[a]], row)) return false;
@@ -357,9 +369,16 @@ st_status cx_consume(const cx_conf *cf, cx_state *st, tx_pool *pool, const char 
             uint32_t row;
             tx_out *o = tx_rows_slot(&st->rows, pool, &row);
             if (!o) return st_error_set(e, ST_ERR_NOMEM, "out of memory reading CSV");
+            rec_ctx rc = {buf, t, t, abs, line, false};
             bool ok = true;
-            for (uint32_t c = 0; c < o->batch->ncols; c++) ok &= tx_store_null(o->batch->cols[c], row);
-            if (!ok) return st_error_set(e, ST_ERR_NOMEM, "out of memory reading CSV");
+            for (uint32_t c = 0; c < o->batch->ncols; c++)
+                ok &= store_null(cf, st, &rc, o->batch->cols[c], row, (int32_t)c,
+                                 cf->map && cf->map[0] == (int32_t)c ? 0 : -1);
+            if (!ok || st->bad.failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory reading CSV");
+            if (rc.begun) {
+                st->nbad++;
+                continue;
+            }
             tx_rows_commit(&st->rows, o, row, line, abs + t);
             st->nrows++;
             continue;

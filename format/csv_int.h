@@ -107,6 +107,7 @@ typedef struct cx_conf {
     char **names;       /* nfile: the file's column names (messages) */
     uint32_t nout;      /* output columns */
     st_type *types;     /* nout */
+    bool *notnull;      /* nout, or NULL: output columns that refuse NULL */
     uint32_t *absent;   /* output columns the file does not feed (NULL) */
     uint32_t nabsent;
     st_buf *pin;        /* strings may point into the input (pinned), else copied */

@@ -420,6 +420,7 @@ void cs_conf_free(cx_conf *cf) {
     cs_names_free(cf->names, cf->nfile);
     free(cf->types);
     free(cf->absent);
+    free(cf->notnull);
     memset(cf, 0, sizeof *cf);
 }
 
@@ -509,6 +510,14 @@ st_status cs_build_output(cx_conf *cf, const st_csv_options *o, const tx_stat *s
         goto cleanup;
     }
     st_schema_types(s, cf->types);
+    for (uint32_t i = 0; o->schema && i < s->nfields; i++) {
+        if (s->fields[i].nullable) continue;
+        if (!cf->notnull && !(cf->notnull = calloc(s->nfields, sizeof *cf->notnull))) {
+            rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
+            goto cleanup;
+        }
+        cf->notnull[i] = true;
+    }
     *schema_out = s;
     return ST_OK;
 cleanup:

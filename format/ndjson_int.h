@@ -53,6 +53,7 @@ typedef struct nj_conf {
     nj_dict dict;      /* output columns by name */
     uint32_t nout;
     st_type *types;
+    bool *notnull;     /* nout, or NULL: columns that refuse NULL (and absence) */
     uint32_t max_depth;
     size_t max_record;
     st_text_unknown unknown;

@@ -459,6 +459,8 @@ static void store_value(jx *x, int32_t col, int kind, const char *raw, size_t le
     const char *cname = x->cf->dict.names[col];
     st_type t = v->type;
     if (kind == NJ_NULL) {
+        if (x->cf->notnull && x->cf->notnull[col])
+            reason(x, col, cname, "null in a NOT NULL column");
         if (!tx_store_null(v, row)) x->st->bad.failed = true;
         return;
     }
@@ -941,12 +943,19 @@ st_status nj_consume(const nj_conf *cf, nj_state *st, tx_pool *pool, const char 
             return ST_OK;
         }
         st->records++;
-        if (!x.begun) {
+        if (!x.failed && x.o) {
             st_batch *b = x.o->batch;
-            for (uint32_t c = 0; c < cf->nout; c++)
-                if (st->seen_cap <= c || st->seen[c] != st->gen)
-                    if (!tx_store_null(b->cols[c], x.row))
-                        return st_error_set(e, ST_ERR_NOMEM, "out of memory reading NDJSON");
+            for (uint32_t c = 0; c < cf->nout; c++) {
+                if (st->seen_cap > c && st->seen[c] == st->gen) continue;
+                if (cf->notnull && cf->notnull[c])
+                    reason(&x, (int32_t)c, cf->dict.names[c], "missing key '%s' (NOT NULL)",
+                           cf->dict.names[c]);
+                if (!tx_store_null(b->cols[c], x.row))
+                    return st_error_set(e, ST_ERR_NOMEM, "out of memory reading NDJSON");
+            }
+            if (st->bad.failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory reading NDJSON");
+        }
+        if (!x.begun) {
             tx_rows_commit(&st->rows, x.o, x.row, st->line, abs + s);
             st->nrows++;
         } else {
@@ -970,6 +979,14 @@ st_status nj_conf_init(nj_conf *cf, const st_schema *s, const st_ndjson_options 
     if (!cf->types) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     st_schema_types(s, cf->types);
     for (uint32_t k = 0; k < s->nfields; k++) {
+        if (s->fields[k].nullable) continue;
+        if (!cf->notnull && !(cf->notnull = calloc(s->nfields, sizeof *cf->notnull))) {
+            nj_conf_free(cf);
+            return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        }
+        cf->notnull[k] = true;
+    }
+    for (uint32_t k = 0; k < s->nfields; k++) {
         const char *nm = s->fields[k].name;
         size_t len = strlen(nm);
         if (nj_dict_add(&cf->dict, nm, len, nj_hash(nm, len)) < 0) {
@@ -987,6 +1004,7 @@ st_status nj_conf_init(nj_conf *cf, const st_schema *s, const st_ndjson_options 
 void nj_conf_free(nj_conf *cf) {
     nj_dict_free(&cf->dict);
     free(cf->types);
+    free(cf->notnull);
     memset(cf, 0, sizeof *cf);
 }
 
