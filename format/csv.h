@@ -52,8 +52,9 @@
  * Fixed schema: with a header, columns are matched by name (case-insensitive)
  * and schema fields the file lacks read as NULL; header columns the schema
  * lacks follow `unknown`.  Without a header, columns are positional.  A value
- * that does not parse as its column's type makes the record bad, the reason
- * naming line and column.
+ * that does not parse as its column's type, or a NULL in a NOT NULL field
+ * (nullable == false), makes the record bad, the reason naming line and
+ * column; a NOT NULL field missing from the header fails opening.
  *
  * Speed: an AVX2 structural scan (quotes, delimiters, line ends as 64-bit
  * masks) with a scalar scanner that produces the same index byte for byte,

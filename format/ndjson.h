@@ -28,8 +28,9 @@
  * a VARCHAR column.
  *
  * Fixed schema: values are converted to the field's type (strings are parsed
- * as the type, so "12" fits an INT column); a value that does not fit makes
- * the record bad, the reason naming the column.  Keys the schema lacks follow
+ * as the type, so "12" fits an INT column); a value that does not fit, or a
+ * null or missing key for a NOT NULL field, makes the record bad, the reason
+ * naming the column.  Keys the schema lacks follow
  * `unknown` (textio.h): REJECT makes the record bad (each reason names the
  * key), IGNORE drops them, EVOLVE appends nullable columns (whole inputs: all
  * keys of the input, typed by inference; streams: when a record brings one,
