@@ -2,7 +2,7 @@
  * text_col.c: text -> column slots for the text readers (text_int.h).
  *
  * The fast paths accept only the common exact shapes (a plain integer of at
- * most 18 digits, YYYY-MM-DD, YYYY-MM-DD[ T]HH:MM:SS[.ffffff]) and compute
+ * most 18 digits, YYYY-MM-DD, YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z]) and compute
  * what format/types.h's parsers compute for them; any other text goes to
  * those parsers, which stay the single definition of what a value means.
  * test_text.c compares both on every shape.
@@ -53,6 +53,7 @@ bool tx_fast_date(const char *p, size_t n, int32_t *out) {
 
 bool tx_fast_ts(const char *p, size_t n, int64_t *out_us) {
     int64_t days;
+    if (n > 19 && p[n - 1] == 'Z') n--; /* UTC designator: no offset to apply */
     if (n < 19 || n > 26 || !date10(p, &days)) return false;
     if (p[10] != ' ' && p[10] != 'T') return false;
     if (!(isdig(p[11]) && isdig(p[12]) && p[13] == ':' && isdig(p[14]) && isdig(p[15]) &&

@@ -135,11 +135,11 @@ static void test_fast_parsers(void **state) {
         assert_int_equal(a, b);
         assert_int_equal(a, days);
         /* timestamps with 0..6 fraction digits, ' ' or 'T' */
-        for (int fd = 0; fd <= 6; fd++) {
-            int n = snprintf(d, sizeof d, "%04lld-%02u-%02u%c%02d:%02d:%02d%s%.*s", (long long)y, m,
-                             dd, fd % 2 ? 'T' : ' ', (int)(days % 24 + 24) % 24,
-                             (int)(days % 60 + 60) % 60, (int)(days % 59 + 59) % 59, fd ? "." : "",
-                             fd, "123456");
+        for (int fd = 0; fd <= 13; fd++) {
+            int n = snprintf(d, sizeof d, "%04lld-%02u-%02u%c%02d:%02d:%02d%s%.*s%s", (long long)y,
+                             m, dd, fd % 2 ? 'T' : ' ', (int)(days % 24 + 24) % 24,
+                             (int)(days % 60 + 60) % 60, (int)(days % 59 + 59) % 59,
+                             fd % 7 ? "." : "", fd % 7, "123456", fd >= 7 ? "Z" : "");
             int64_t ta, tb;
             assert_true(tx_fast_ts(d, (size_t)n, &ta));
             ST_ASSERT_OK(st_parse_timestamp(d, (size_t)n, &tb, &err_));
@@ -150,7 +150,8 @@ static void test_fast_parsers(void **state) {
                                 "2024-1-01", "20240101", "2024-01-01 24:00:00",
                                 "2024-01-01 23:60:00", "2024-01-01 23:59:60", "2024-01-01 1:00:00",
                                 "2024-01-01 10:00:00.", "2024-01-01 10:00:00.1234567",
-                                "2024-01-01 10:00:00Z", "2024-01-01t10:00:00"};
+                                "2024-01-01 10:00:00Z", "2024-01-01t10:00:00", "2024-01-01 10:00:00ZZ",
+                                "2024-01-01 10:00:00.Z", "2024-01-01Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int32_t x;
         int64_t t;
