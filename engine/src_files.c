@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "engine/catalog.h"
+#include "engine/src_text.h"
 
 static const char *ext_of(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -17,8 +18,6 @@ static const char *ext_of(const char *path) {
 
 st_status st_file_source_open(const char *path, const char *func, const st_file_option *opts,
                               uint32_t nopts, st_source **out, st_error *e) {
-    (void)opts;
-    (void)nopts;
     *out = NULL;
     const char *fmt = NULL;
     if (func) {
@@ -35,6 +34,8 @@ st_status st_file_source_open(const char *path, const char *func, const st_file_
         return st_error_set(e, ST_ERR_UNSUPPORTED,
                             "%s: unknown file format (name it .csv, .ndjson or .parquet, or use "
                             "read_csv(), read_json(), read_parquet())", path);
+    if (!strcmp(fmt, "CSV")) return st_text_source_open(path, true, opts, nopts, out, e);
+    if (!strcmp(fmt, "NDJSON")) return st_text_source_open(path, false, opts, nopts, out, e);
     return st_error_set(e, ST_ERR_UNSUPPORTED, "%s: reading %s files is not part of this build yet",
                         path, fmt);
 }
