@@ -3,7 +3,8 @@
 # query_setup builds, once per data set and strata build, the two sides of
 # the query benches and caches them in $BENCH_TMP/query-S:
 #   Strata: a warehouse with bronze.sales, bronze.products, bronze.customers
-#           ingested by `strata ingest` (malformed records quarantined);
+#           ingested by `strata ingest --schema` with the same types
+#           (malformed records quarantined);
 #   DuckDB: a database file with the same tables in a schema `bronze`, loaded
 #           by CREATE TABLE AS read_csv(..., columns = the types the
 #           generator's manifest declares, ignore_errors=true): malformed
@@ -20,6 +21,15 @@ SALES_COLS="'order_id': 'BIGINT', 'line_no': 'BIGINT', 'customer_id': 'BIGINT', 
 PRODUCTS_COLS="'product_id': 'BIGINT', 'sku': 'VARCHAR', 'category': 'VARCHAR', 'brand': 'VARCHAR', 'model': 'VARCHAR', 'storage_gb': 'BIGINT', 'release_year': 'BIGINT', 'msrp': 'DECIMAL(18,2)', 'color': 'VARCHAR'"
 CUSTOMERS_COLS="'customer_id': 'BIGINT', 'signup_date': 'DATE', 'country': 'VARCHAR', 'segment': 'VARCHAR'"
 
+# a Bronze schema file from a column list as above
+schema_json() {
+  echo "{\"fields\": ["
+  # split on the commas between 'name': 'TYPE' pairs (a TYPE may hold commas)
+  echo "$1" | sed "s/', '/'\n'/g" |
+    sed "s/^ *'\([^']*\)': *'\([^']*\)'$/  {\"name\": \"\1\", \"type\": \"\2\"},/" | sed '$ s/,$//'
+  echo "]}"
+}
+
 query_setup() {
   local dir=$BENCH_TMP/query-$BENCH_SCALE stamp want t
   want="$(cksum < "$STRATA" | cut -d' ' -f1) $(cksum < "$BENCH_CSV/_manifest.json" | cut -d' ' -f1)"
@@ -30,8 +40,11 @@ query_setup() {
     rm -rf "$dir" && mkdir -p "$dir" || return 1
     echo "query_setup: ingesting sales, products, customers into $QWH"
     "$STRATA" -w "$QWH" init >/dev/null || return 1
+    schema_json "$SALES_COLS" > "$dir/sales.json"
+    schema_json "$PRODUCTS_COLS" > "$dir/products.json"
+    schema_json "$CUSTOMERS_COLS" > "$dir/customers.json"
     for t in sales products customers; do
-      "$STRATA" -w "$QWH" ingest "bronze.$t" "$BENCH_CSV/$t.csv" --quiet || return 1
+      "$STRATA" -w "$QWH" ingest "bronze.$t" "$BENCH_CSV/$t.csv" --schema "$dir/$t.json" --quiet || return 1
     done
     echo "query_setup: loading the same files into $QDB"
     "$DUCKQ" "$QDB" "CREATE SCHEMA bronze" \
