@@ -483,6 +483,9 @@ st_status sq_eval(sq_ectx *cx, const sq_expr *ex, const sq_chunk *in, const uint
             if (!o) rc = e->code;
             else {
                 rc = ex->kfn(cx, ex, ap, sel, n, o, e);
+                /* the vector invariant: a NULL row's slot is zeros (kernels
+                 * may skip NULL rows; later kernels read every live slot) */
+                if (rc == ST_OK) sq_zero_nulls(o, sel, n);
                 out->v = o;
                 out->c = false;
             }

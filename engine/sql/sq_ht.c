@@ -63,7 +63,7 @@ st_status sq_ht_init(sq_ht *h, const st_type *types, uint32_t nkeys, sq_mem *mem
         if (!h->keys[i]) goto nomem;
     }
     h->nslots = HT_MIN_SLOTS;
-    h->slots = calloc(h->nslots, 8);
+    h->slots = sq_big_alloc(h->nslots * 8, true);
     if (!h->slots) goto nomem;
     return account(h, table_bytes(h), e);
 nomem:
@@ -92,11 +92,10 @@ void sq_ht_hash(const sq_ht *h, st_vector *const *cols, const uint32_t *sel, uin
     for (uint32_t i = 0; i < h->nkeys; i++) st_vhash(cols[i], false, sel, n, hashes, i > 0);
 }
 
-static st_status grow_slots(sq_ht *h, st_error *e) {
-    uint64_t ns = h->nslots * 2;
+static st_status resize_slots(sq_ht *h, uint64_t ns, st_error *e) {
     /* account first: the new array coexists with the old while rehashing */
     ST_TRY(sq_mem_reserve(h->mem, ns * 8, h->what, h->pos, e));
-    uint64_t *s = calloc(ns, 8);
+    uint64_t *s = sq_big_alloc(ns * 8, true);
     if (!s) {
         sq_mem_release(h->mem, ns * 8);
         return st_error_set(e, ST_ERR_NOMEM, "out of memory growing a hash table");
@@ -113,6 +112,19 @@ static st_status grow_slots(sq_ht *h, st_error *e) {
     h->slots = s;
     h->nslots = ns;
     return ST_OK;
+}
+
+static st_status grow_slots(sq_ht *h, st_error *e) { return resize_slots(h, h->nslots * 2, e); }
+
+static st_status grow_groups(sq_ht *h, uint32_t need, st_error *e);
+
+st_status sq_ht_reserve(sq_ht *h, uint64_t n, st_error *e) {
+    if (n > UINT32_MAX - 2) return st_error_set(e, ST_ERR_LIMIT, "more than 4 billion groups");
+    uint64_t ns = h->nslots;
+    while (n * 2 > ns) ns *= 2;
+    if (ns != h->nslots) ST_TRY(resize_slots(h, ns, e));
+    ST_TRY(grow_groups(h, (uint32_t)n, e));
+    return account(h, table_bytes(h), e);
 }
 
 static st_status grow_groups(sq_ht *h, uint32_t need, st_error *e) {

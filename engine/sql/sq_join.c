@@ -61,10 +61,12 @@ st_status sq_join_finish_build(sq_join *j, sq_mem *mem, st_error *e) {
     uint64_t n = c->rows;
     ST_TRY(sq_ht_init(&j->ht, c->types, j->nkeys, mem, "the JOIN hash table", j->pos, e));
     j->ht.nulls_equal = false;
+    /* room for every key up front: no rehashing while building */
+    if (j->nkeys) ST_TRY(sq_ht_reserve(&j->ht, n + 1, e));
     uint64_t extra = (n + 1) * 8;
     ST_TRY(sq_mem_reserve(mem, extra, "the JOIN hash table", j->pos, e));
     j->matched_bytes = extra;
-    j->next = malloc((n ? n : 1) * sizeof *j->next);
+    j->next = sq_big_alloc((n ? n : 1) * sizeof *j->next, false);
     uint32_t *gids = malloc(SQ_CHUNK * sizeof *gids);
     uint64_t *h = malloc(SQ_CHUNK * sizeof *h);
     uint32_t *sel = malloc(SQ_CHUNK * sizeof *sel);

@@ -20,7 +20,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/sql/sql_int.h"
 
@@ -99,6 +101,17 @@ st_status sq_err_locate(st_error *e, const char *sql, uint32_t pos) {
 }
 
 /* ---- memory ------------------------------------------------------------- */
+
+void *sq_big_alloc(size_t bytes, bool zero) {
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < huge) return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+    size_t n = (bytes + huge - 1) & ~(huge - 1);
+    void *p = aligned_alloc(huge, n);
+    if (!p) return NULL;
+    madvise(p, n, MADV_HUGEPAGE);
+    if (zero) memset(p, 0, bytes);
+    return p;
+}
 
 static void fmt_size(uint64_t n, char *buf, size_t cap) {
     if (n >= (UINT64_C(1) << 30))

@@ -28,13 +28,14 @@ st_vector *sq_vec_new(st_type t, uint32_t cap) {
     size_t w = st_type_width(t);
     if (w == 0) w = 1;
     if (cap) {
+        /* not zeroed: every row a kernel or a gather reports is written
+         * first (NULL rows too, with zeros) */
         size_t sz = ((size_t)cap * w + 63) & ~(size_t)63;
         s->v.data = aligned_alloc(64, sz ? sz : 64);
         if (!s->v.data) {
             free(s);
             return NULL;
         }
-        memset(s->v.data, 0, sz);
     }
     s->v.cap = cap;
     return &s->v;
@@ -174,9 +175,10 @@ st_status sq_vec_gather(st_vector *dst, uint32_t dst_off, const st_vector *src, 
         const st_str *s = src->data;
         st_str *d = (st_str *)dst->data + dst_off;
         size_t total = 0;
+        bool nulls = src->validity != NULL;
         for (uint32_t k = 0; k < n; k++) {
             uint32_t r = src_const ? 0 : sel ? sel[k] : k;
-            total += s[r].len;
+            if (!(nulls && sq_isnull(src, r))) total += s[r].len;
         }
         char *buf = NULL;
         if (total) {
@@ -185,7 +187,7 @@ st_status sq_vec_gather(st_vector *dst, uint32_t dst_off, const st_vector *src, 
         }
         for (uint32_t k = 0; k < n; k++) {
             uint32_t r = src_const ? 0 : sel ? sel[k] : k;
-            uint32_t len = s[r].len;
+            uint32_t len = nulls && sq_isnull(src, r) ? 0 : s[r].len;
             if (len) memcpy(buf, s[r].ptr, len);
             d[k].ptr = len ? buf : "";
             d[k].len = len;

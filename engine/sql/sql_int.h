@@ -71,6 +71,12 @@ typedef struct sq_mem {
     const char *sql;
 } sq_mem;
 
+/* Large arrays (hash slots, join chains): 2 MiB-aligned and advised to
+ * transparent huge pages when they are megabytes (a 4 KiB page fault each
+ * is most of building a large hash table on a virtual machine); zeroed when
+ * asked.  Free with free(). */
+void *sq_big_alloc(size_t bytes, bool zero);
+
 /* Account for n more bytes; ST_ERR_LIMIT (with what and the position) when
  * the limit would be passed.  Release gives them back. */
 st_status sq_mem_reserve(sq_mem *m, uint64_t n, const char *what, uint32_t pos, st_error *e);
@@ -550,6 +556,8 @@ void sq_ht_hash(const sq_ht *h, st_vector *const *cols, const uint32_t *sel, uin
 /* Find or insert: gids[k] = group of row sel[k]; *nnew = groups created. */
 st_status sq_ht_upsert(sq_ht *h, st_vector *const *cols, const uint32_t *sel, uint32_t n,
                        const uint64_t *hashes, uint32_t *gids, st_error *e);
+/* Make room for n groups in all (no rehash until then). */
+st_status sq_ht_reserve(sq_ht *h, uint64_t n, st_error *e);
 /* Find only: gids[k] = group or UINT32_MAX. */
 void sq_ht_find(const sq_ht *h, st_vector *const *cols, const uint32_t *sel, uint32_t n,
                 const uint64_t *hashes, uint32_t *gids);
