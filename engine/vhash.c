@@ -18,13 +18,26 @@ static inline bool is_null(const st_vector *v, uint32_t r) {
     return v->validity && !((v->validity[r >> 6] >> (r & 63)) & 1);
 }
 
+/* no NULL among rows [0, rows): the bitmap can be ignored */
+static bool no_nulls(const st_vector *v, uint32_t rows) {
+    if (!v->validity) return true;
+    uint32_t full = rows / 64;
+    for (uint32_t w = 0; w < full; w++)
+        if (v->validity[w] != ~UINT64_C(0)) return false;
+    if (rows & 63) {
+        uint64_t mask = (UINT64_C(1) << (rows & 63)) - 1;
+        if ((v->validity[full] & mask) != mask) return false;
+    }
+    return true;
+}
+
 #define VH_LOOP(T, HASH)                                                      \
     do {                                                                      \
         const T *d = (const T *)v->data;                                      \
         if (is_const) {                                                       \
             uint64_t x = is_null(v, 0) ? ST_VHASH_NULL : HASH(d[0]);          \
             for (uint32_t k = 0; k < n; k++) h[k] = fold(h[k], x, combine);   \
-        } else if (v->validity) {                                             \
+        } else if (nullable) {                                                \
             for (uint32_t k = 0; k < n; k++) {                                \
                 uint32_t r = sel ? sel[k] : k;                                \
                 uint64_t x = is_null(v, r) ? ST_VHASH_NULL : HASH(d[r]);      \
@@ -62,6 +75,7 @@ static inline uint64_t h_str(st_str s) {
 
 void st_vhash(const st_vector *v, bool is_const, const uint32_t *sel, uint32_t n, uint64_t *h,
               bool combine) {
+    bool nullable = !is_const && n && !no_nulls(v, sel ? sel[n - 1] + 1 : n);
     switch (v->type.id) {
     case ST_T_BOOLEAN: VH_LOOP(uint8_t, H_U64); break;
     case ST_T_INT8: VH_LOOP(int8_t, H_I64); break;

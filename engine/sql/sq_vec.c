@@ -85,11 +85,25 @@ st_status sq_vec_reserve(st_vector *v, uint32_t cap, st_error *e) {
     return ST_OK;
 }
 
+bool sq_all_valid(const st_vector *v, uint32_t rows) {
+    if (!v->validity) return true;
+    uint32_t full = rows / 64;
+    for (uint32_t w = 0; w < full; w++)
+        if (v->validity[w] != ~UINT64_C(0)) return false;
+    if (rows & 63) {
+        uint64_t mask = (UINT64_C(1) << (rows & 63)) - 1;
+        if ((v->validity[full] & mask) != mask) return false;
+    }
+    return true;
+}
+
 st_status sq_prop_nulls(st_vector *out, const sq_vec *args, uint32_t nargs, const uint32_t *sel,
                         uint32_t n, st_error *e) {
     const uint64_t *vs[8];
     uint32_t nv = 0;
     bool const_null = false;
+    /* rows [0, upto) hold every live row */
+    uint32_t upto = n ? (sel ? sel[n - 1] + 1 : n) : 0;
     for (uint32_t i = 0; i < nargs; i++) {
         const st_vector *a = args[i].v;
         if (!a->validity) continue;
@@ -97,6 +111,9 @@ st_status sq_prop_nulls(st_vector *out, const sq_vec *args, uint32_t nargs, cons
             if (!(a->validity[0] & 1)) const_null = true;
             continue;
         }
+        /* a bitmap without a NULL in range (nullable column, no NULLs here)
+         * costs nothing */
+        if (sq_all_valid(a, upto)) continue;
         if (nv < 8) vs[nv++] = a->validity;
         else {
             /* many nullable args: fold pairwise below */
@@ -145,7 +162,7 @@ st_status sq_prop_nulls(st_vector *out, const sq_vec *args, uint32_t nargs, cons
 }
 
 void sq_zero_nulls(st_vector *out, const uint32_t *sel, uint32_t n) {
-    if (!out->validity) return;
+    if (!out->validity || !n || sq_all_valid(out, sel ? sel[n - 1] + 1 : n)) return;
     size_t w = st_type_width(out->type);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = sel ? sel[k] : k;

@@ -374,6 +374,8 @@ static inline void sq_setvalid(uint64_t *vb, uint32_t i) {
  * out->validity NULL when no arg has nulls.  ST_ERR_NOMEM on failure. */
 st_status sq_prop_nulls(st_vector *out, const sq_vec *args, uint32_t nargs, const uint32_t *sel,
                         uint32_t n, st_error *e);
+/* True when rows [0, rows) of v are all valid (no bitmap, or all ones). */
+bool sq_all_valid(const st_vector *v, uint32_t rows);
 /* Zero the data slots of NULL rows among the live rows (vector invariant). */
 void sq_zero_nulls(st_vector *out, const uint32_t *sel, uint32_t n);
 
