@@ -37,6 +37,8 @@
 typedef struct wstate {
     sq_ectx cx;
     st_batch *rb;
+    st_batch *rbf;       /* filter-first reads: the filter's columns */
+    uint32_t *fsel;      /* selection scratch for the filter-first test */
     st_vector *views;
     st_vector **vptr;
     uint32_t *scansel;
@@ -104,6 +106,8 @@ static void ws_free(wstate *w, const sq_pipe *p, uint32_t nslots) {
         for (uint32_t i = 0; i < nslots; i++) sq_vec_free(w->cx.scratch[i]);
     free(w->cx.scratch);
     st_batch_free(w->rb);
+    st_batch_free(w->rbf);
+    free(w->fsel);
     free(w->views);
     free(w->vptr);
     free(w->scansel);
@@ -163,6 +167,14 @@ static wstate *ws_new(prun *R, st_error *e) {
     if (p->src_kind == PS_SCAN) {
         w->rb = st_batch_new(p->scan->types, p->scan->ncols, 0);
         if (!w->rb) goto nomem;
+        if (p->scan->nfcols) {
+            st_type ft[64];
+            if (p->scan->nfcols > 64) goto nomem;
+            for (uint32_t i = 0; i < p->scan->nfcols; i++) ft[i] = p->scan->types[p->scan->fcols[i]];
+            w->rbf = st_batch_new(ft, p->scan->nfcols, 0);
+            w->fsel = malloc(SQ_CHUNK * sizeof *w->fsel);
+            if (!w->rbf || !w->fsel) goto nomem;
+        }
     }
     return w;
 nomem:
@@ -406,6 +418,60 @@ static st_status scan_batch(prun *R, wstate *w, st_error *e) {
     return rc;
 }
 
+/* Filter-first: read only the filter's columns of the unit and test the
+ * filter; false when no row passes (the unit's other columns are then never
+ * read: a selective filter on a column without useful zone maps reads a
+ * fraction of the table). */
+static st_status unit_passes(prun *R, wstate *w, uint32_t g, uint32_t u, uint64_t rows, bool *pass,
+                             st_error *e) {
+    sq_scan *s = R->p->scan;
+    st_source *src = s->src;
+    uint32_t fsrc[64];
+    for (uint32_t i = 0; i < s->nfcols; i++) fsrc[i] = s->cols[s->fcols[i]];
+    st_batch *b = w->rbf;
+    st_batch_reset(b);
+    presize_batch(b, rows);
+    ST_TRY(src->ops->read(src, g, u, fsrc, s->nfcols, b, e));
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < b->ncols; i++) bytes += st_vector_bytes(b->cols[i]);
+    ST_TRY(sq_mem_reserve(R->X->mem, bytes, "reading a table", s->pos, e));
+    st_status rc = ST_OK;
+    *pass = false;
+    uint32_t si = 0;
+    for (uint32_t off = 0; off < b->len && rc == ST_OK && !*pass; off += SQ_CHUNK) {
+        uint32_t cnt = b->len - off < SQ_CHUNK ? b->len - off : SQ_CHUNK;
+        /* the filter addresses the scan's columns: put the filter's columns
+         * at their places (the others are never touched by the filter) */
+        for (uint32_t i = 0; i < s->ncols; i++) w->vptr[i] = NULL;
+        for (uint32_t i = 0; i < s->nfcols; i++) {
+            st_vector *sv = b->cols[i], *v = &w->views[s->fcols[i]];
+            memset(v, 0, sizeof *v);
+            v->type = sv->type;
+            v->data = (char *)sv->data + (size_t)off * st_type_width(sv->type);
+            v->validity = sv->validity ? sv->validity + off / 64 : NULL;
+            v->len = v->cap = cnt;
+            w->vptr[s->fcols[i]] = v;
+        }
+        sq_chunk ch = {s->ncols, w->vptr, cnt, NULL, cnt};
+        if (b->sel) {
+            uint32_t m = 0;
+            while (si < b->sel_len && b->sel[si] < off + cnt) {
+                if (b->sel[si] >= off) w->scansel[m++] = b->sel[si] - off;
+                si++;
+            }
+            if (m < cnt) {
+                ch.sel = w->scansel;
+                ch.n = m;
+            }
+        }
+        uint32_t n2 = 0;
+        rc = sq_select(&w->cx, s->filter, &ch, ch.sel, ch.n, w->fsel, &n2, e);
+        if (rc == ST_OK && n2) *pass = true;
+    }
+    sq_mem_release(R->X->mem, bytes);
+    return rc;
+}
+
 static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
     sq_scan *s = R->p->scan;
     st_source *src = s->src;
@@ -415,6 +481,11 @@ static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
         st_unit_info ui;
         memset(&ui, 0, sizeof ui);
         src->ops->unit_info(src, g, u, NULL, 0, &ui);
+        if (s->nfcols) {
+            bool pass;
+            ST_TRY(unit_passes(R, w, g, u, ui.rows, &pass, e));
+            if (!pass) return ST_OK;
+        }
         presize_batch(w->rb, ui.rows);
     }
     ST_TRY(src->ops->read(src, g, u, s->cols, s->ncols, w->rb, e));

@@ -282,6 +282,19 @@ static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
         uint32_t nc = f->kind == E_AND ? f->nargs : 1;
         for (uint32_t i = 0; i < nc; i++) add_prune(P, s, l, &out->L, f->kind == E_AND ? f->args[i] : f);
         s->filter = l->filter;
+        /* filter-first: worth it when the filter reads few of the columns */
+        cidset fc;
+        ST_TRY(set_new(P, &fc));
+        set_expr(&fc, l->filter);
+        uint32_t nf = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (set_has(&fc, out->L.cids[i])) nf++;
+        if (nf && nf * 2 <= n && !l->src->ops->read_next) {
+            s->fcols = zalloc(P, nf * sizeof *s->fcols);
+            if (!s->fcols) return nomem(P->e);
+            for (uint32_t i = 0; i < n; i++)
+                if (set_has(&fc, out->L.cids[i])) s->fcols[s->nfcols++] = i;
+        }
         sq_pop *o = op_add(P, p, PO_FILTER);
         if (!o) return nomem(P->e);
         o->pred = l->filter;

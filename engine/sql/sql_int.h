@@ -708,6 +708,10 @@ typedef struct sq_scan {
     uint32_t *cols;       /* source field indexes to read */
     st_type *types;
     sq_expr *filter;      /* over the read columns, or NULL */
+    /* filter-first reads: the columns the filter needs (positions in cols);
+     * a unit is read with these first, and the rest only when a row passes */
+    uint32_t nfcols;
+    uint32_t *fcols;
     /* zone-map pruning terms extracted from filter (ANDed) */
     struct sq_prune *prune;
     uint32_t nprune;
