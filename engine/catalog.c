@@ -1,7 +1,12 @@
 /*
- * catalog.c: the warehouse catalog (see catalog.h).  Each open parses and
- * checks the name, resolves the as-of against the table's log and wraps a
- * table source whose close also closes the table handle it owns.
+ * catalog.c: the warehouse catalog, st_warehouse_catalog_open (catalog.h).
+ * Table names ("bronze.sales", "bronze.sales__rejects") resolve to a source
+ * over the table's snapshot at the requested version or timestamp
+ * (engine/tsource.h).  Opening the catalog reads only strata.json; each
+ * open() parses and checks the name, resolves the as-of against the table's
+ * log (errors state what exists) and wraps a table source whose close also
+ * closes the table handle it owns.  st_catalog_close releases the warehouse;
+ * sources must be closed before it.
  */
 #include "engine/catalog.h"
 
@@ -67,7 +72,14 @@ static st_status cat_open(st_catalog *c, const char *name, int64_t as_of_version
     return ST_OK;
 }
 
-static const st_catalog_ops wcat_ops = {cat_open};
+static void cat_close(st_catalog *c) {
+    wcat *wc = c->impl;
+    st_warehouse_close(wc->w);
+    free(wc);
+    free(c);
+}
+
+static const st_catalog_ops wcat_ops = {cat_open, cat_close};
 
 st_status st_warehouse_catalog_open(const char *warehouse_dir, st_catalog **out, st_error *e) {
     *out = NULL;
@@ -88,12 +100,4 @@ st_status st_warehouse_catalog_open(const char *warehouse_dir, st_catalog **out,
     c->impl = wc;
     *out = c;
     return ST_OK;
-}
-
-void st_warehouse_catalog_close(st_catalog *c) {
-    if (!c) return;
-    wcat *wc = c->impl;
-    st_warehouse_close(wc->w);
-    free(wc);
-    free(c);
 }

@@ -60,7 +60,7 @@ static int64_t *scan_lines(uint64_t *n) {
     }
     st_batch_free(b);
     st_source_close(src);
-    st_warehouse_catalog_close(cat);
+    st_catalog_close(cat);
     return out;
 }
 

@@ -210,7 +210,7 @@ static void test_write_read(void **state) {
     ST_ASSERT_ERR(src->ops->group_open(src, 0, &nu, &err_), ST_ERR_CORRUPT);
     assert_non_null(strstr(err_.msg, "not the"));
     st_source_close(src);
-    st_warehouse_catalog_close(cat);
+    st_catalog_close(cat);
     st_logstate_free(s);
     st_tschema_free(ts);
 }
@@ -244,7 +244,7 @@ static char *dump(int64_t version) {
     }
     st_batch_free(b);
     st_source_close(src);
-    st_warehouse_catalog_close(cat);
+    st_catalog_close(cat);
     return out.p;
 }
 
