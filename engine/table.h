@@ -41,6 +41,10 @@
  * timestamp is <= it.  Out-of-range requests fail with ST_ERR_NOT_FOUND and
  * a message that states the range that exists.
  *
+ * Checkpoints: the committer of every checkpoint_interval-th version
+ * (strata.json; scaled up when more than 1,000 segments are live) writes the
+ * state at that version, so a load reads one checkpoint and a few entries.
+ *
  * Threading: a st_table is used by one thread at a time.
  */
 #ifndef ST_TABLE_H
