@@ -19,9 +19,11 @@ echo "The quarantine keeps each rejected record's raw text, source, line and rea
 "$STRATA" -w "$WH" export bronze.competitor_prices__rejects - | head -n 4
 
 echo
-echo "A stream: sales events (NDJSON) piped in, committed every 5000 records:"
-printf '\n\033[1m$ cat data/sales.ndjson | strata ingest bronze.sales - --as ndjson --batch-rows 5000\033[0m\n'
-"$STRATA" -w "$WH" ingest bronze.sales - --as ndjson --batch-rows 5000 < data/sales.ndjson
+echo "A stream: sales events (NDJSON) piped in, committed every 5000 records, checked"
+echo "against the sales contract (bench/contracts/sales.json: types, NOT NULL, required"
+echo "keys, allowed values, ranges), so the table is typed and bad events are quarantined:"
+printf '\n\033[1m$ cat data/sales.ndjson | strata ingest bronze.sales - --as ndjson --batch-rows 5000 --schema contracts/sales.json\033[0m\n'
+"$STRATA" -w "$WH" ingest bronze.sales - --as ndjson --batch-rows 5000 --schema "$CONTRACTS/sales.json" < data/sales.ndjson
 show "$STRATA" -w "$WH" log bronze.sales --limit 3
 
 echo
@@ -40,3 +42,11 @@ echo "Micro-batches leave small segments; compaction merges them (no data change
 show "$STRATA" -w "$WH" compact bronze.sales
 show "$STRATA" -w "$WH" verify bronze.sales
 show "$STRATA" -w "$WH" tables
+
+echo
+echo "The other sources, each against its contract (bench/contracts/):"
+for src in activity pricing products customers fx_rates market_data; do
+  f=$(ls data/"$src".* | head -n 1)
+  printf '  '
+  "$STRATA" -w "$WH" ingest "bronze.$src" "$f" --schema "$CONTRACTS/$src.json" | head -n 1
+done
