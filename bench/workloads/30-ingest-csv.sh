@@ -2,7 +2,7 @@
 #
 # Strata: `strata ingest bronze.sales sales.csv --schema bench/contracts/sales.json`
 # into a fresh warehouse: every record parsed into the contract's types and rules,
-# checksummed, compressed segment with lineage columns; malformed records go,
+# written to a checksummed, compressed segment with lineage columns; malformed records go,
 # with their raw text and reasons, to bronze.sales__rejects in the same
 # commit; segment, directory and log entry fsynced before it returns.
 # DuckDB: `CREATE TABLE sales AS SELECT * FROM read_csv('sales.csv',
