@@ -20,9 +20,9 @@ echo "The quarantine keeps each rejected record's raw text, source, line and rea
 
 echo
 echo "A stream: sales events (NDJSON) piped in, committed every 5000 records, checked"
-echo "against the sales contract (bench/contracts/sales.json: types, NOT NULL, required"
+echo "against the sales contract (platform/bronze/sales.json: types, NOT NULL, required"
 echo "keys, allowed values, ranges), so the table is typed and bad events are quarantined:"
-printf '\n\033[1m$ cat data/sales.ndjson | strata ingest bronze.sales - --as ndjson --batch-rows 5000 --schema contracts/sales.json\033[0m\n'
+printf '\n\033[1m$ cat data/sales.ndjson | strata ingest bronze.sales - --as ndjson --batch-rows 5000 --schema platform/bronze/sales.json\033[0m\n'
 "$STRATA" -w "$WH" ingest bronze.sales - --as ndjson --batch-rows 5000 --schema "$CONTRACTS/sales.json" < data/sales.ndjson
 show "$STRATA" -w "$WH" log bronze.sales --limit 3
 
@@ -44,7 +44,7 @@ show "$STRATA" -w "$WH" verify bronze.sales
 show "$STRATA" -w "$WH" tables
 
 echo
-echo "The other sources, each against its contract (bench/contracts/):"
+echo "The other sources, each against its contract (platform/bronze/):"
 for src in activity pricing products customers fx_rates market_data; do
   f=$(ls data/"$src".* | head -n 1)
   printf '  '

@@ -1,6 +1,6 @@
 # 30-ingest-csv.sh: CSV -> Bronze, the 3M-row sales file (~295 MB at scale 3).
 #
-# Strata: `strata ingest bronze.sales sales.csv --schema bench/contracts/sales.json`
+# Strata: `strata ingest bronze.sales sales.csv --schema platform/bronze/sales.json`
 # into a fresh warehouse: every record parsed into the contract's types and rules,
 # written to a checksummed, compressed segment with lineage columns; malformed records go,
 # with their raw text and reasons, to bronze.sales__rejects in the same
@@ -15,10 +15,10 @@
 W_NAME="CSV -> Bronze table, $BENCH_ROWS_LABEL sales rows"
 W_ISSUE=5
 W_NEEDS="scale_csv strata:ingest"
-W_NOTE="Strata: \`strata ingest bronze.sales sales.csv --schema bench/contracts/sales.json\` (typed columns, rules, quarantine, lineage, fsync). DuckDB: \`CREATE TABLE sales AS SELECT * FROM read_csv('sales.csv', columns={same types}, store_rejects=true)\` into a database file."
+W_NOTE="Strata: \`strata ingest bronze.sales sales.csv --schema platform/bronze/sales.json\` (typed columns, rules, quarantine, lineage, fsync). DuckDB: \`CREATE TABLE sales AS SELECT * FROM read_csv('sales.csv', columns={same types}, store_rejects=true)\` into a database file."
 
 w_setup() {
-  S_CMD=("$STRATA" -w "$W_TMP/wh" ingest bronze.sales "$BENCH_CSV/sales.csv" --schema bench/contracts/sales.json --quiet)
+  S_CMD=("$STRATA" -w "$W_TMP/wh" ingest bronze.sales "$BENCH_CSV/sales.csv" --schema platform/bronze/sales.json --quiet)
   # the same column types as the contract, so both sides parse typed values
   local cols="{'order_id':'BIGINT','line_no':'INTEGER','customer_id':'BIGINT','product_id':'BIGINT','sku':'VARCHAR','category':'VARCHAR','brand':'VARCHAR','condition':'VARCHAR','quantity':'INTEGER','unit_price':'DECIMAL(12,2)','currency':'VARCHAR','discount':'DECIMAL(12,2)','country':'VARCHAR','status':'VARCHAR','ts':'TIMESTAMP'}"
   D_CMD=("$DUCKQ" "$W_TMP/sales.duckdb" "CREATE TABLE sales AS SELECT * FROM read_csv('$BENCH_CSV/sales.csv', header=true, columns=$cols, store_rejects=true)")
