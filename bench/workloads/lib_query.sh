@@ -15,7 +15,7 @@
 # (DuckDB file).  query_pair SQL sets S_CMD and D_CMD to run SQL on each side
 # and print CSV without a header (Strata's --format csv header is dropped by
 # query_check).  query_check compares the two answers row by row.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # S_CMD, D_CMD are read by bench/run.sh
 
 # DuckDB's column types for the Bronze contracts in platform/bronze/ (INT64 ->
 # BIGINT, INT32 -> INTEGER), so both sides hold the same types
@@ -74,7 +74,9 @@ query_check() {
   d=$("$DUCKQ" "$QDB" "$QSQL")
   echo "$(printf '%s\n' "$s" | grep -c .) rows"
   if [ "$s" != "$d" ]; then
-    paste -d '\n' <(printf '%s\n' "$s") <(printf '%s\n' "$d") | awk -F, '
+    local same=1
+    [ "$(printf '%s\n' "$s" | wc -l)" = "$(printf '%s\n' "$d" | wc -l)" ] || same=0
+    if [ $same = 1 ] && ! paste -d '\n' <(printf '%s\n' "$s") <(printf '%s\n' "$d") | awk -F, '
       NR % 2 { n = split($0, a, ","); next }
       { m = split($0, b, ",");
         if (n != m) bad = 1;
@@ -87,11 +89,14 @@ query_check() {
           }
           bad = 1
         } }
-      END { exit bad }' && [ "$(printf '%s\n' "$s" | wc -l)" = "$(printf '%s\n' "$d" | wc -l)" ] || {
+      END { exit bad }'; then
+      same=0
+    fi
+    if [ $same = 0 ]; then
       echo "answers differ"
       diff <(printf '%s\n' "$s") <(printf '%s\n' "$d") | head -5
       return 1
-    }
+    fi
     echo "(numbers within 1e-6 of DuckDB's)"
   fi
 }
