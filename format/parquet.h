@@ -132,7 +132,7 @@ typedef struct st_pq_write_opts {
     uint32_t row_group_rows;  /* max rows per row group (default 1 << 20) */
     uint64_t row_group_bytes; /* max buffered bytes per row group (default 128 MiB) */
     uint32_t page_bytes;      /* target uncompressed page size (default 1 MiB) */
-    uint32_t page_rows;       /* max values per page (default 100000) */
+    uint32_t page_rows;       /* max values per page; 0 = by codec (zstd/gzip 30000, else bytes only) */
     uint32_t dict_max_bytes;  /* a dictionary above this falls back to PLAIN (1 MiB) */
     uint32_t threads;         /* encoding threads; 0 = all cores */
     const char *created_by;   /* NULL = "strata version X (build Y)" */

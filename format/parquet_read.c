@@ -1425,7 +1425,16 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
         return st_error_set(e, ST_ERR_INVALID, "%s: rows %llu..%llu are outside row group %u (%llu rows)", r->name,
                             (unsigned long long)row_off, (unsigned long long)(row_off + nrows), rg, (unsigned long long)rows);
     st_vector_reset(out);
-    ST_TRY(st_vector_reserve(out, nrows, e));
+    if (out->cap < nrows) {
+        /* every slot of [0, nrows) is written below (NULL slots zeroed), so
+         * the new block needs no zero fill: skip st_vector_reserve's */
+        size_t bytes = ((size_t)nrows * st_type_width(out->type) + 63) & ~(size_t)63;
+        void *nd = aligned_alloc(64, bytes ? bytes : 64);
+        if (!nd) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory for %u rows", r->name, nrows);
+        free(out->data);
+        out->data = nd;
+        out->cap = nrows;
+    }
     rd *d = calloc(1, sizeof *d);
     if (!d) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     d->r = r;

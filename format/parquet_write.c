@@ -54,7 +54,7 @@ void st_pq_write_opts_init(st_pq_write_opts *o) {
     o->row_group_rows = 1u << 20;
     o->row_group_bytes = UINT64_C(128) << 20;
     o->page_bytes = 1u << 20;
-    o->page_rows = 100000;
+    o->page_rows = 0; /* codec default */
     o->dict_max_bytes = 1u << 20;
 }
 
@@ -79,8 +79,37 @@ typedef struct wcol {
 
 enum { CMP_I32, CMP_I64, CMP_U64, CMP_F32, CMP_F64, CMP_BOOL, CMP_BYTES, CMP_FLBA_SIGNED };
 
+/* Per-column scratch kept across row groups, so that steady-state encoding
+ * allocates (and page-faults) nothing. */
+enum { SC_LEVELS, SC_PHYS, SC_STRS, SC_IDX, SC_FIRST, SC_SLOTS, SC__N };
+typedef struct wscratch {
+    void *p[SC__N];
+    size_t cap[SC__N];
+    st_sbuf page, comp;
+} wscratch;
+
+/* Scratch array k of at least n bytes; keep = preserve the contents. */
+static void *scratch(wscratch *s, int k, size_t n, bool keep) {
+    if (n <= s->cap[k] && s->p[k]) return s->p[k];
+    size_t nc = s->cap[k] ? s->cap[k] : 4096;
+    while (nc < n) nc *= 2;
+    void *q = keep ? realloc(s->p[k], nc) : malloc(nc);
+    if (!q) return NULL;
+    if (!keep) free(s->p[k]);
+    s->p[k] = q;
+    s->cap[k] = nc;
+    return q;
+}
+
+static void scratch_free(wscratch *s) {
+    for (int k = 0; k < SC__N; k++) free(s->p[k]);
+    st_sbuf_free(&s->page);
+    st_sbuf_free(&s->comp);
+}
+
 /* Encoded column chunk (relative offsets). */
 typedef struct wchunk {
+    wscratch sc;
     st_sbuf buf;
     bool has_dict;
     uint64_t data_off;   /* first data page header, relative */
@@ -255,7 +284,12 @@ st_status st_pq_writer_open(st_wfile *f, const st_schema *schema, const st_pq_wr
     else st_pq_write_opts_init(&w->o);
     if (w->o.row_group_rows == 0) w->o.row_group_rows = 1u << 20;
     if (w->o.row_group_rows > (1u << 30)) w->o.row_group_rows = 1u << 30;
-    if (w->o.page_rows == 0) w->o.page_rows = 100000;
+    /* Page size by codec, measured on sales-shaped data: zstd and gzip
+     * compress a column better in frames of ~30k values (zstd tunes its
+     * parameters to the input size), snappy and none prefer pages cut by
+     * bytes only (fewer breaks in RLE runs and fewer headers). */
+    if (w->o.page_rows == 0)
+        w->o.page_rows = w->o.codec == ST_PQ_WRITE_ZSTD || w->o.codec == ST_PQ_WRITE_GZIP ? 30000 : 1u << 20;
     if (w->o.page_bytes == 0) w->o.page_bytes = 1u << 20;
     if (w->o.row_group_bytes == 0) w->o.row_group_bytes = UINT64_C(128) << 20;
     w->threads = st_thread_count(w->o.threads);
@@ -292,16 +326,38 @@ st_status st_pq_writer_open(st_wfile *f, const st_schema *schema, const st_pq_wr
 
 uint64_t st_pq_writer_rows(const st_pq_writer *w) { return w->rows + w->buf_rows; }
 
+/* Grow a row-group buffer vector.  Unlike st_vector_reserve it neither
+ * zero-fills nor copies through a fresh block: realloc of a large block is
+ * an mremap, and the slots past len are never read (NULL slots are zeroed
+ * when appended).  The buffer is private to the writer. */
+static st_status buf_grow(st_vector *v, uint32_t need, uint32_t rg_rows, st_error *e) {
+    /* 64Ki rows first (small outputs stay small), then straight to a whole
+     * row group, so a large export copies at most once */
+    uint64_t nc = v->cap ? (rg_rows > v->cap * 2u ? rg_rows : (uint64_t)v->cap * 2) : 65536;
+    if (nc < need) nc = need;
+    if (nc > UINT32_MAX) nc = UINT32_MAX;
+    size_t w = st_type_width(v->type);
+    void *nd = realloc(v->data, (size_t)nc * w);
+    if (!nd) return st_error_set(e, ST_ERR_NOMEM, "out of memory buffering a row group (%llu rows)", (unsigned long long)nc);
+    v->data = nd;
+    if (v->validity) {
+        size_t ow = ((size_t)v->cap + 63) / 64, nw = ((size_t)nc + 63) / 64;
+        uint64_t *vb = realloc(v->validity, nw * 8);
+        if (!vb) return st_error_set(e, ST_ERR_NOMEM, "out of memory buffering a row group");
+        for (size_t i = ow; i < nw; i++) vb[i] = ~UINT64_C(0);
+        if (v->cap & 63) vb[ow - 1] |= ~UINT64_C(0) << (v->cap & 63);
+        v->validity = vb;
+    }
+    v->cap = (uint32_t)nc;
+    return ST_OK;
+}
+
 /* Append rows sel[0..n) (or 0..n) of src to dst (same type), copying strings. */
 static st_status append_rows(st_vector *dst, const st_vector *src, const uint32_t *sel, uint32_t n, uint64_t *bytes,
-                             st_error *e) {
+                             uint32_t rg_rows, st_error *e) {
     uint32_t base = dst->len;
     if ((uint64_t)base + n > UINT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "row group too large");
-    if (dst->cap < base + n) {
-        uint32_t want = dst->cap ? dst->cap : 4096;
-        while (want < base + n) want = want > UINT32_MAX / 2 ? base + n : want * 2;
-        ST_TRY(st_vector_reserve(dst, want, e));
-    }
+    if (dst->cap < base + n) ST_TRY(buf_grow(dst, base + n, rg_rows, e));
     size_t w = st_type_width(src->type);
     char *d = (char *)dst->data + (size_t)base * w;
     const char *s = src->data;
@@ -373,7 +429,7 @@ st_status st_pq_writer_write(st_pq_writer *w, const st_batch *b, st_error *e) {
             sel = tmp;
         }
         for (uint32_t c = 0; c < b->ncols; c++) {
-            st_status rc = append_rows(w->buf[c], b->cols[c], sel, n, &w->buf_bytes, e);
+            st_status rc = append_rows(w->buf[c], b->cols[c], sel, n, &w->buf_bytes, w->o.row_group_rows, e);
             if (rc) {
                 free(tmp);
                 return w_fail(w, rc, e, e);
@@ -405,7 +461,8 @@ typedef struct enc {
     uint32_t *dict_first; /* dense index of each dictionary entry */
     uint32_t ndict;
     uint64_t dict_bytes;
-    st_sbuf page, comp;
+    st_sbuf *page, *comp;
+    wscratch *sc;
     void **zctx;
     wchunk *out;
 } enc;
@@ -419,13 +476,14 @@ static void put_u32le(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* 1: lay out non-NULL values physically; collect levels. */
+/* 1: lay out non-NULL values physically; collect levels.  Columns without
+ * NULLs whose memory layout is already the physical one are used in place. */
 static st_status enc_layout(enc *x, st_error *e) {
     const st_vector *v = x->v;
     const wcol *c = x->c;
     uint32_t n = x->nrows;
     if (c->optional) {
-        x->levels = malloc(n ? n : 1);
+        x->levels = scratch(x->sc, SC_LEVELS, n ? n : 1, false);
         if (!x->levels) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     }
     uint32_t nn = 0;
@@ -445,27 +503,31 @@ static st_status enc_layout(enc *x, st_error *e) {
     x->nn = nn;
     x->out->null_count = n - nn;
     size_t w = st_type_width(v->type);
+    bool nulls = nn != n;
     if (c->ptype == ST_PQ_BYTE_ARRAY) {
-        x->strs = malloc((size_t)(nn ? nn : 1) * sizeof *x->strs);
+        if (!nulls) {
+            x->strs = v->data;
+            return ST_OK;
+        }
+        x->strs = scratch(x->sc, SC_STRS, (size_t)(nn ? nn : 1) * sizeof *x->strs, false);
         if (!x->strs) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        const st_str *s = v->data;
+        const st_str *src = v->data;
         uint32_t k = 0;
         for (uint32_t i = 0; i < n; i++)
-            if (!v->validity || ((v->validity[i >> 6] >> (i & 63)) & 1)) x->strs[k++] = s[i];
+            if ((v->validity[i >> 6] >> (i & 63)) & 1) x->strs[k++] = src[i];
         return ST_OK;
     }
-    x->phys = malloc((size_t)(nn ? nn : 1) * c->pw);
+    if (!nulls && w == c->pw && c->ptype != ST_PQ_FLBA) {
+        x->phys = v->data;
+        return ST_OK;
+    }
+    x->phys = scratch(x->sc, SC_PHYS, (size_t)(nn ? nn : 1) * c->pw, false);
     if (!x->phys) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     uint8_t *o = x->phys;
     const char *src = v->data;
-    bool dense_copy = !v->validity && w == c->pw && c->ptype != ST_PQ_FLBA;
-    if (dense_copy) {
-        memcpy(o, src, (size_t)n * w);
-        return ST_OK;
-    }
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (v->validity && !((v->validity[i >> 6] >> (i & 63)) & 1)) continue;
+        if (nulls && !((v->validity[i >> 6] >> (i & 63)) & 1)) continue;
         const char *p = src + (size_t)i * w;
         uint8_t *q = o + (size_t)k * c->pw;
         switch ((st_type_id)v->type.id) {
@@ -491,13 +553,6 @@ static st_status enc_layout(enc *x, st_error *e) {
     return ST_OK;
 }
 
-static int cmp_bytes(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn) {
-    uint32_t n = an < bn ? an : bn;
-    int r = n ? memcmp(a, b, n) : 0;
-    if (r) return r;
-    return an < bn ? -1 : an > bn;
-}
-
 static int cmp_flba_signed(const uint8_t *a, const uint8_t *b, uint32_t n) {
     if ((a[0] ^ 0x80) != (b[0] ^ 0x80)) return (a[0] ^ 0x80) < (b[0] ^ 0x80) ? -1 : 1;
     return n > 1 ? memcmp(a + 1, b + 1, n - 1) : 0;
@@ -511,11 +566,21 @@ static uint8_t *dup_bytes(const void *p, size_t n) {
     return q;
 }
 
-/* 2: statistics. */
+/* Unsigned bytewise order, shorter first (the Parquet order of strings). */
+static inline int str_order(const st_str *a, const st_str *b) {
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int r = n ? memcmp(a->ptr, b->ptr, n) : 0;
+    if (r) return r;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* 2: statistics (over the dictionary entries when there is a dictionary:
+ * they are exactly the distinct values). */
 static st_status enc_stats(enc *x, st_error *e) {
     const wcol *c = x->c;
     wchunk *o = x->out;
-    uint32_t nn = x->nn;
+    const uint32_t *ids = x->idx ? x->dict_first : NULL;
+    uint32_t cnt = x->idx ? x->ndict : x->nn;
     int32_t lo_i = 0, hi_i = 0;
     int64_t lo_l = 0, hi_l = 0;
     uint64_t lo_u = 0, hi_u = 0;
@@ -523,13 +588,14 @@ static st_status enc_stats(enc *x, st_error *e) {
     int64_t nan = 0;
     uint32_t lo_k = 0, hi_k = 0; /* dense index of min/max (strings, FLBA) */
     bool any = false;
+#define AT(k) (ids ? ids[k] : (k))
     switch (c->cmp) {
     case CMP_BOOL:
     case CMP_I32: {
-        for (uint32_t i = 0; i < nn; i++) {
+        for (uint32_t k = 0; k < cnt; k++) {
             int32_t v;
-            if (c->cmp == CMP_BOOL) v = x->phys[i];
-            else memcpy(&v, phys_at(x, i), 4);
+            if (c->cmp == CMP_BOOL) v = x->phys[AT(k)];
+            else memcpy(&v, phys_at(x, AT(k)), 4);
             if (!any) { lo_i = hi_i = v; any = true; }
             else { if (v < lo_i) lo_i = v; if (v > hi_i) hi_i = v; }
         }
@@ -537,9 +603,9 @@ static st_status enc_stats(enc *x, st_error *e) {
     }
     case CMP_I64:
     case CMP_U64:
-        for (uint32_t i = 0; i < nn; i++) {
+        for (uint32_t k = 0; k < cnt; k++) {
             int64_t v;
-            memcpy(&v, phys_at(x, i), 8);
+            memcpy(&v, phys_at(x, AT(k)), 8);
             if (c->cmp == CMP_I64) {
                 if (!any) { lo_l = hi_l = v; any = true; }
                 else { if (v < lo_l) lo_l = v; if (v > hi_l) hi_l = v; }
@@ -552,11 +618,18 @@ static st_status enc_stats(enc *x, st_error *e) {
         break;
     case CMP_F32:
     case CMP_F64:
-        for (uint32_t i = 0; i < nn; i++) {
+        /* NaNs are counted over every value, bounds over the distinct ones */
+        for (uint32_t i = 0; i < x->nn && ids; i++) {
             double v;
             if (c->cmp == CMP_F32) { float f; memcpy(&f, phys_at(x, i), 4); v = f; }
             else memcpy(&v, phys_at(x, i), 8);
-            if (isnan(v)) { nan++; continue; }
+            if (isnan(v)) nan++;
+        }
+        for (uint32_t k = 0; k < cnt; k++) {
+            double v;
+            if (c->cmp == CMP_F32) { float f; memcpy(&f, phys_at(x, AT(k)), 4); v = f; }
+            else memcpy(&v, phys_at(x, AT(k)), 8);
+            if (isnan(v)) { if (!ids) nan++; continue; }
             if (!any) { lo_d = hi_d = v; any = true; }
             else { if (v < lo_d) lo_d = v; if (v > hi_d) hi_d = v; }
         }
@@ -564,21 +637,24 @@ static st_status enc_stats(enc *x, st_error *e) {
         o->nan_count = nan;
         break;
     case CMP_BYTES:
-        for (uint32_t i = 0; i < nn; i++) {
+        for (uint32_t k = 0; k < cnt; k++) {
+            uint32_t i = AT(k);
             if (!any) { lo_k = hi_k = i; any = true; continue; }
-            const st_str *s = &x->strs[i];
-            if (cmp_bytes((const uint8_t *)s->ptr, s->len, (const uint8_t *)x->strs[lo_k].ptr, x->strs[lo_k].len) < 0) lo_k = i;
-            if (cmp_bytes((const uint8_t *)s->ptr, s->len, (const uint8_t *)x->strs[hi_k].ptr, x->strs[hi_k].len) > 0) hi_k = i;
+            const st_str *v = &x->strs[i];
+            if (str_order(v, &x->strs[hi_k]) > 0) hi_k = i;
+            else if (str_order(v, &x->strs[lo_k]) < 0) lo_k = i;
         }
         break;
     case CMP_FLBA_SIGNED:
-        for (uint32_t i = 0; i < nn; i++) {
+        for (uint32_t k = 0; k < cnt; k++) {
+            uint32_t i = AT(k);
             if (!any) { lo_k = hi_k = i; any = true; continue; }
-            if (cmp_flba_signed(phys_at(x, i), phys_at(x, lo_k), c->pw) < 0) lo_k = i;
             if (cmp_flba_signed(phys_at(x, i), phys_at(x, hi_k), c->pw) > 0) hi_k = i;
+            else if (cmp_flba_signed(phys_at(x, i), phys_at(x, lo_k), c->pw) < 0) lo_k = i;
         }
         break;
     }
+#undef AT
     o->has_minmax = any;
     o->min_exact = o->max_exact = true;
     if (!any) return ST_OK;
@@ -679,14 +755,12 @@ static st_status enc_dictionary(enc *x, st_error *e) {
     while (cap < nn * 2 && cap < (1u << 26)) cap <<= 1;
     /* start small; the table grows with the dictionary */
     uint32_t tcap = 1024, mask = tcap - 1;
-    uint32_t *slots = calloc(tcap, sizeof *slots);
-    x->idx = malloc((size_t)nn * sizeof *x->idx);
-    x->dict_first = malloc(1024 * sizeof *x->dict_first);
-    uint32_t first_cap = 1024;
-    if (!slots || !x->idx || !x->dict_first) {
-        free(slots);
-        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-    }
+    uint32_t *slots = scratch(x->sc, SC_SLOTS, (size_t)tcap * sizeof *slots, false);
+    x->idx = scratch(x->sc, SC_IDX, (size_t)nn * sizeof *x->idx, false);
+    x->dict_first = scratch(x->sc, SC_FIRST, 1024 * sizeof *x->dict_first, false);
+    uint32_t first_cap = (uint32_t)(x->sc->cap[SC_FIRST] / sizeof *x->dict_first);
+    if (!slots || !x->idx || !x->dict_first) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    memset(slots, 0, (size_t)tcap * sizeof *slots);
     uint32_t nd = 0;
     uint64_t bytes = 0;
     bool ok = true;
@@ -698,10 +772,10 @@ static st_status enc_dictionary(enc *x, st_error *e) {
             if (ent == 0) {
                 /* new entry */
                 if (nd == first_cap) {
-                    uint32_t *nf = realloc(x->dict_first, (size_t)first_cap * 2 * sizeof *nf);
-                    if (!nf) { free(slots); return st_error_set(e, ST_ERR_NOMEM, "out of memory"); }
+                    uint32_t *nf = scratch(x->sc, SC_FIRST, (size_t)first_cap * 2 * sizeof *nf, true);
+                    if (!nf) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
                     x->dict_first = nf;
-                    first_cap *= 2;
+                    first_cap = (uint32_t)(x->sc->cap[SC_FIRST] / sizeof *nf);
                 }
                 x->dict_first[nd] = i;
                 slots[s] = ++nd;
@@ -720,23 +794,23 @@ static st_status enc_dictionary(enc *x, st_error *e) {
             break;
         }
         if (nd * 2 > tcap) {
-            /* grow and rehash */
+            /* grow and rehash (the old table is not needed: rebuild from
+             * the entries) */
             uint32_t ncap = tcap * 2;
-            uint32_t *ns = calloc(ncap, sizeof *ns);
-            if (!ns) { free(slots); return st_error_set(e, ST_ERR_NOMEM, "out of memory"); }
+            uint32_t *ns = scratch(x->sc, SC_SLOTS, (size_t)ncap * sizeof *ns, false);
+            if (!ns) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+            memset(ns, 0, (size_t)ncap * sizeof *ns);
             uint32_t nmask = ncap - 1;
             for (uint32_t k = 0; k < nd; k++) {
                 uint32_t q = (uint32_t)val_hash(x, x->dict_first[k]) & nmask;
                 while (ns[q]) q = (q + 1) & nmask;
                 ns[q] = k + 1;
             }
-            free(slots);
             slots = ns;
             tcap = ncap;
             mask = nmask;
         }
     }
-    free(slots);
     (void)cap;
     if (ok) {
         /* does it pay?  PLAIN bytes against dictionary + packed indices */
@@ -748,10 +822,11 @@ static st_status enc_dictionary(enc *x, st_error *e) {
         }
         uint64_t dict_enc = bytes + ((uint64_t)nn * bit_width(nd ? nd - 1 : 0) + 7) / 8;
         if (dict_enc >= plain) ok = false;
+        /* many distinct values: the packed indices hide the local repeats
+         * and orderings that the codec would find in PLAIN values */
+        if ((uint64_t)nd * 4 > nn) ok = false;
     }
     if (!ok) {
-        free(x->idx);
-        free(x->dict_first);
         x->idx = NULL;
         x->dict_first = NULL;
         return ST_OK;
@@ -806,17 +881,17 @@ static void plain_values(enc *x, st_sbuf *out, uint32_t a, uint32_t b, const uin
 
 /* Compress the page body in x->page and append header + body to the chunk. */
 static st_status emit_page(enc *x, int32_t type, uint32_t nvals, int32_t encoding, st_error *e) {
-    if (x->page.failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory building a page");
-    if (x->page.len > INT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "a page exceeds 2 GiB");
-    st_sbuf_clear(&x->comp);
-    ST_TRY(st_pq_compress((int32_t)x->w->o.codec, x->w->o.level, (const uint8_t *)x->page.p, x->page.len, &x->comp,
+    if (x->page->failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory building a page");
+    if (x->page->len > INT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "a page exceeds 2 GiB");
+    st_sbuf_clear(x->comp);
+    ST_TRY(st_pq_compress((int32_t)x->w->o.codec, x->w->o.level, (const uint8_t *)x->page->p, x->page->len, x->comp,
                           x->zctx, e));
-    if (x->comp.len > INT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "a page exceeds 2 GiB");
+    if (x->comp->len > INT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "a page exceeds 2 GiB");
     st_pq_page_header h;
     memset(&h, 0, sizeof h);
     h.type = type;
-    h.uncompressed_page_size = (int32_t)x->page.len;
-    h.compressed_page_size = (int32_t)x->comp.len;
+    h.uncompressed_page_size = (int32_t)x->page->len;
+    h.compressed_page_size = (int32_t)x->comp->len;
     if (type == ST_PQ_PAGE_DICTIONARY) {
         h.has_dict = true;
         h.dict.num_values = (int32_t)nvals;
@@ -832,9 +907,9 @@ static st_status emit_page(enc *x, int32_t type, uint32_t nvals, int32_t encodin
     size_t before = o->buf.len;
     st_pq_encode_page_header(&o->buf, &h);
     size_t hlen = o->buf.len - before;
-    st_sbuf_append(&o->buf, x->comp.p ? x->comp.p : "", x->comp.len);
+    st_sbuf_append(&o->buf, x->comp->p ? x->comp->p : "", x->comp->len);
     if (o->buf.failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-    o->uncompressed += hlen + x->page.len;
+    o->uncompressed += hlen + x->page->len;
     if (type != ST_PQ_PAGE_DICTIONARY) o->npages++;
     return ST_OK;
 }
@@ -846,8 +921,8 @@ static st_status enc_pages(enc *x, st_error *e) {
     uint32_t bw = 0;
     if (x->idx) {
         bw = bit_width(x->ndict ? x->ndict - 1 : 0);
-        st_sbuf_clear(&x->page);
-        plain_values(x, &x->page, 0, x->ndict, x->dict_first);
+        st_sbuf_clear(x->page);
+        plain_values(x, x->page, 0, x->ndict, x->dict_first);
         ST_TRY(emit_page(x, ST_PQ_PAGE_DICTIONARY, x->ndict, ST_PQ_ENC_PLAIN, e));
         o->has_dict = true;
     }
@@ -868,21 +943,21 @@ static st_status enc_pages(enc *x, st_error *e) {
             }
             r1++;
         }
-        st_sbuf_clear(&x->page);
+        st_sbuf_clear(x->page);
         if (c->optional) {
-            st_sbuf_append(&x->page, "\0\0\0\0", 4);
-            size_t at = x->page.len;
-            st_pq_rle_encode_u8(&x->page, x->levels + row, r1 - row, 1);
-            if (!x->page.failed) put_u32le((uint8_t *)x->page.p + at - 4, (uint32_t)(x->page.len - at));
+            st_sbuf_append(x->page, "\0\0\0\0", 4);
+            size_t at = x->page->len;
+            st_pq_rle_encode_u8(x->page, x->levels + row, r1 - row, 1);
+            if (!x->page->failed) put_u32le((uint8_t *)x->page->p + at - 4, (uint32_t)(x->page->len - at));
         }
         int32_t encoding;
         if (x->idx) {
             uint8_t b = (uint8_t)bw;
-            st_sbuf_append(&x->page, &b, 1);
-            st_pq_rle_encode(&x->page, x->idx + val, v1 - val, bw);
+            st_sbuf_append(x->page, &b, 1);
+            st_pq_rle_encode(x->page, x->idx + val, v1 - val, bw);
             encoding = ST_PQ_ENC_RLE_DICTIONARY;
         } else {
-            plain_values(x, &x->page, val, v1, NULL);
+            plain_values(x, x->page, val, v1, NULL);
             encoding = ST_PQ_ENC_PLAIN;
         }
         ST_TRY(emit_page(x, ST_PQ_PAGE_DATA, r1 - row, encoding, e));
@@ -895,11 +970,13 @@ static st_status enc_pages(enc *x, st_error *e) {
 typedef struct flush_ctx {
     st_pq_writer *w;
     uint32_t nrows;
+    uint32_t *order; /* columns, largest first (tasks are claimed in order) */
 } flush_ctx;
 
 static st_status encode_task(void *ctx, uint64_t task, uint32_t worker, st_error *e) {
     flush_ctx *fc = ctx;
     st_pq_writer *w = fc->w;
+    task = fc->order[task];
     enc x;
     memset(&x, 0, sizeof x);
     x.w = w;
@@ -909,20 +986,16 @@ static st_status encode_task(void *ctx, uint64_t task, uint32_t worker, st_error
     x.nrows = fc->nrows;
     x.zctx = &w->zctx[worker];
     x.out = &w->chunks[task];
+    x.sc = &x.out->sc;
+    x.page = &x.sc->page;
+    x.comp = &x.sc->comp;
     st_sbuf_clear(&x.out->buf);
     st_status rc;
     ST_CHECK(rc, enc_layout(&x, e));
-    ST_CHECK(rc, enc_stats(&x, e));
     ST_CHECK(rc, enc_dictionary(&x, e));
+    ST_CHECK(rc, enc_stats(&x, e));
     ST_CHECK(rc, enc_pages(&x, e));
 cleanup:
-    free(x.levels);
-    free(x.phys);
-    free(x.strs);
-    free(x.idx);
-    free(x.dict_first);
-    st_sbuf_free(&x.page);
-    st_sbuf_free(&x.comp);
     return rc;
 }
 
@@ -933,9 +1006,31 @@ static void *meta_dup(st_pq_writer *w, const void *p, size_t n) {
 static st_status flush_row_group(st_pq_writer *w, st_error *e) {
     uint32_t ncols = w->schema->nfields, nrows = w->buf_rows;
     if (nrows == 0) return ST_OK;
-    flush_ctx fc = {w, nrows};
+    /* largest columns first, so that the threads finish together */
+    uint32_t *order = malloc(ncols * sizeof *order);
+    uint64_t *weight = malloc(ncols * sizeof *weight);
+    if (!order || !weight) {
+        free(order);
+        free(weight);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t c = 0; c < ncols; c++) {
+        const st_vector *v = w->buf[c];
+        order[c] = c;
+        weight[c] = (uint64_t)nrows * st_type_width(v->type) + (v->heap ? st_arena_used(v->heap) * 2 : 0);
+    }
+    for (uint32_t i = 1; i < ncols; i++) /* insertion sort, stable */
+        for (uint32_t j = i; j > 0 && weight[order[j]] > weight[order[j - 1]]; j--) {
+            uint32_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    free(weight);
+    flush_ctx fc = {w, nrows, order};
     uint32_t threads = w->threads < ncols ? w->threads : ncols;
-    ST_TRY(st_parallel_for(threads, ncols, encode_task, &fc, e));
+    st_status prc = st_parallel_for(threads, ncols, encode_task, &fc, e);
+    free(order);
+    ST_TRY(prc);
     if (w->nrg == w->rg_cap) {
         uint32_t nc = w->rg_cap ? w->rg_cap * 2 : 8;
         st_pq_row_group *nr = realloc(w->rgs, nc * sizeof *nr);
@@ -1093,6 +1188,7 @@ void st_pq_writer_free(st_pq_writer *w) {
             if (w->buf) st_vector_free(w->buf[c]);
             if (w->chunks) {
                 st_sbuf_free(&w->chunks[c].buf);
+                scratch_free(&w->chunks[c].sc);
                 free(w->chunks[c].min);
                 free(w->chunks[c].max);
             }
