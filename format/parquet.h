@@ -129,7 +129,7 @@ typedef struct st_pq_write_opts {
     st_pq_codec codec;        /* default ZSTD */
     int level;                /* codec level; 0 = codec default (zstd 3, gzip 6) */
     bool dictionary;          /* try dictionary encoding (default true) */
-    uint32_t row_group_rows;  /* max rows per row group (default 1 << 20) */
+    uint32_t row_group_rows;  /* max rows per row group (default 245760) */
     uint64_t row_group_bytes; /* max buffered bytes per row group (default 128 MiB) */
     uint32_t page_bytes;      /* target uncompressed page size (default 1 MiB) */
     uint32_t page_rows;       /* max values per page; 0 = by codec (zstd/gzip 30000, else bytes only) */

@@ -33,13 +33,16 @@
 #include "format/parquet.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format/parquet_int.h"
 #include "format/parquet_meta.h"
+#include "format/pool.h"
 #include "format/types.h"
 
 /* How a physical value becomes a Strata value. */
@@ -90,6 +93,129 @@ typedef struct pq_chunk {
     int32_t codec;
 } pq_chunk;
 
+/* ---- buffer pool ---------------------------------------------------------
+ *
+ * Decompressed pages, and the per-call scratch of the column decoder, come
+ * from a small pool owned by the reader, so that a scan reuses memory
+ * instead of page-faulting fresh blocks for every page (first-touch faults
+ * cost as much as decoding on a virtual machine).  Page buffers that string
+ * vectors pin are st_bufs whose release returns the block to the pool; the
+ * pool is refcounted by the reader and by every outstanding buffer, so it
+ * outlives a reader closed while vectors still pin its pages.  It keeps at
+ * most POOL_BLOCKS blocks and POOL_BYTES bytes.
+ */
+#define POOL_BLOCKS 256
+#define POOL_BYTES ((size_t)256 << 20)
+
+typedef struct pq_pool {
+    pthread_mutex_t mu;
+    int refs;
+    uint32_t n;
+    size_t bytes;
+    void *blk[POOL_BLOCKS];
+    size_t cap[POOL_BLOCKS];
+    void *zctx[ST_MAX_THREADS]; /* idle ZSTD decompression contexts */
+    uint32_t nzctx;
+} pq_pool;
+
+static pq_pool *pool_new(void) {
+    pq_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+    p->refs = 1;
+    return p;
+}
+
+static void pool_unref(pq_pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    int left = --p->refs;
+    pthread_mutex_unlock(&p->mu);
+    if (left) return;
+    for (uint32_t i = 0; i < p->n; i++) free(p->blk[i]);
+    for (uint32_t i = 0; i < p->nzctx; i++) st_pq_codec_free_ctx(p->zctx[i]);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+/* A block of at least n bytes (*cap gets its size); NULL on failure. */
+static void *pool_get(pq_pool *p, size_t n, size_t *cap) {
+    pthread_mutex_lock(&p->mu);
+    int best = -1;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (p->cap[i] >= n && p->cap[i] <= 2 * n + ((size_t)1 << 20) && (best < 0 || p->cap[i] < p->cap[best]))
+            best = (int)i;
+    if (best >= 0) {
+        void *b = p->blk[best];
+        *cap = p->cap[best];
+        p->bytes -= *cap;
+        p->n--;
+        p->blk[best] = p->blk[p->n];
+        p->cap[best] = p->cap[p->n];
+        pthread_mutex_unlock(&p->mu);
+        return b;
+    }
+    pthread_mutex_unlock(&p->mu);
+    size_t c = (n + 65535) & ~(size_t)65535;
+    if (c < n) return NULL;
+    *cap = c ? c : 65536;
+    return malloc(*cap);
+}
+
+static void pool_put(pq_pool *p, void *b, size_t cap) {
+    if (!b) return;
+    pthread_mutex_lock(&p->mu);
+    if (p->n < POOL_BLOCKS && p->bytes + cap <= POOL_BYTES) {
+        p->blk[p->n] = b;
+        p->cap[p->n++] = cap;
+        p->bytes += cap;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+    free(b);
+}
+
+/* An idle ZSTD context (NULL: the codec creates one). */
+static void *pool_zctx_get(pq_pool *p) {
+    void *z = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->nzctx) z = p->zctx[--p->nzctx];
+    pthread_mutex_unlock(&p->mu);
+    return z;
+}
+
+static void pool_zctx_put(pq_pool *p, void *z) {
+    if (!z) return;
+    pthread_mutex_lock(&p->mu);
+    if (p->nzctx < ST_MAX_THREADS) {
+        p->zctx[p->nzctx++] = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+    st_pq_codec_free_ctx(z);
+}
+
+static void pool_release(void *ctx, void *data, size_t len) {
+    pool_put(ctx, data, len);
+    pool_unref(ctx);
+}
+
+/* A pinnable page buffer of at least n bytes from the pool. */
+static st_buf *pool_buf(pq_pool *p, size_t n) {
+    size_t cap;
+    void *b = pool_get(p, n, &cap);
+    if (!b) return NULL;
+    st_buf *sb = st_buf_wrap(b, cap, pool_release, p);
+    if (!sb) {
+        pool_put(p, b, cap);
+        return NULL;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->refs++;
+    pthread_mutex_unlock(&p->mu);
+    return sb;
+}
+
 struct st_pq_reader {
     char *name;
     st_buf *data;
@@ -105,6 +231,7 @@ struct st_pq_reader {
     st_zonemap *zm;   /* nrg * ncols */
     bool *zm_ok;
     char *created_by;
+    pq_pool *pool;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -685,10 +812,11 @@ st_status st_pq_open_buf(st_buf *data, const char *name, st_pq_reader **out, st_
     st_pq_reader *r = calloc(1, sizeof *r);
     if (!r) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory", name);
     r->name = strdup(name ? name : "parquet");
+    r->pool = pool_new();
     r->data = st_buf_ref(data);
     r->base = st_buf_data(data);
     r->size = st_buf_len(data);
-    if (!r->name) return open_fail(r, st_error_set(e, ST_ERR_NOMEM, "out of memory"));
+    if (!r->name || !r->pool) return open_fail(r, st_error_set(e, ST_ERR_NOMEM, "out of memory"));
     if (r->size < 12)
         return open_fail(r, st_error_set(e, ST_ERR_FORMAT, "%s: not a Parquet file (%llu bytes; too small)", r->name,
                                          (unsigned long long)r->size));
@@ -742,6 +870,7 @@ void st_pq_close(st_pq_reader *r) {
     free(r->zm_ok);
     free(r->created_by);
     free(r->name);
+    pool_unref(r->pool);
     free(r);
 }
 
@@ -782,8 +911,9 @@ typedef struct rd {
     void *zctx;
     bool str_target;   /* values may point into page buffers */
     st_vector *dict;   /* converted dictionary, or NULL */
-    uint8_t *pbuf;     /* reusable decompression buffer (non-string columns) */
+    uint8_t *pbuf;     /* decompression buffer (non-string columns), from the pool */
     size_t pbuf_cap;
+    size_t self_cap, phys_cap; /* pool block sizes of this struct and of phys */
     st_buf *cur_buf;   /* buffer the current page's bytes live in */
     uint64_t page_off; /* file offset of the current page header */
     uint64_t dba_bytes, dba_cap;
@@ -1240,16 +1370,15 @@ static st_status page_bytes(rd *d, const uint8_t *src, size_t n, size_t dst_len,
     }
     uint8_t *dst;
     if (d->str_target) {
-        st_buf *b = st_buf_new(dst_len ? dst_len : 1);
+        st_buf *b = pool_buf(d->r->pool, dst_len ? dst_len : 1);
         if (!b) return rd_fail(d, ST_ERR_NOMEM, "out of memory for a %zu-byte page", dst_len);
         release_cur(d);
         d->cur_buf = b;
         dst = st_buf_data(b);
     } else {
-        if (dst_len > d->pbuf_cap) {
-            free(d->pbuf);
-            d->pbuf = malloc(dst_len);
-            d->pbuf_cap = d->pbuf ? dst_len : 0;
+        if (dst_len > d->pbuf_cap || !d->pbuf) {
+            pool_put(d->r->pool, d->pbuf, d->pbuf_cap);
+            d->pbuf = pool_get(d->r->pool, dst_len ? dst_len : 1, &d->pbuf_cap);
             if (!d->pbuf) return rd_fail(d, ST_ERR_NOMEM, "out of memory for a %zu-byte page", dst_len);
         }
         dst = d->pbuf;
@@ -1435,15 +1564,19 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
         out->data = nd;
         out->cap = nrows;
     }
-    rd *d = calloc(1, sizeof *d);
+    size_t self_cap;
+    rd *d = pool_get(r->pool, sizeof *d, &self_cap);
     if (!d) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    memset(d, 0, offsetof(rd, u32)); /* the arrays after it need no zeroing */
+    d->self_cap = self_cap;
     d->r = r;
     d->c = c;
     d->rg = rg;
     d->col = col;
     d->e = e;
     d->str_target = st_type_is_string(c->type) && c->ptype == ST_PQ_BYTE_ARRAY;
-    d->phys = malloc(PHYS_BYTES);
+    d->phys = pool_get(r->pool, PHYS_BYTES, &d->phys_cap);
+    d->zctx = pool_zctx_get(r->pool);
     st_status rc = ST_OK;
     if (!d->phys) {
         rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
@@ -1522,11 +1655,11 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
 cleanup:
     release_cur(d);
     st_vector_free(d->dict);
-    st_pq_codec_free_ctx(d->zctx);
-    free(d->pbuf);
+    pool_zctx_put(r->pool, d->zctx);
+    pool_put(r->pool, d->pbuf, d->pbuf_cap);
     free(d->prev);
-    free(d->phys);
-    free(d);
+    pool_put(r->pool, d->phys, d->phys_cap);
+    pool_put(r->pool, d, d->self_cap);
     return rc;
 }
 
