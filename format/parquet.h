@@ -61,7 +61,8 @@
  *   DECIMAL INT32 (p<=9) / INT64 (p<=18) / FIXED_LEN_BYTE_ARRAY (minimal
  *   width) + DECIMAL · VARCHAR BYTE_ARRAY+STRING · BLOB BYTE_ARRAY ·
  *   DATE INT32+DATE · TIMESTAMP INT64+TIMESTAMP(UTC, MICROS) ·
- *   TIMESTAMP_NS INT64+TIMESTAMP(UTC, NANOS)
+ *   TIMESTAMP_NS INT64+TIMESTAMP(NANOS) (not flagged UTC: DuckDB would read a
+ *   UTC-flagged one as microseconds)
  *
  * Nullable fields are OPTIONAL, the others REQUIRED (a NULL in a REQUIRED
  * column is an error).  Row groups are encoded column-parallel on

@@ -251,7 +251,11 @@ static void schema_elem(const st_field *f, wcol *c, st_pq_schema_elem *se) {
         c->cmp = CMP_I64;
         c->legacy_stats = true;
         lt->kind = ST_PQ_LT_TIMESTAMP;
-        lt->utc = true;
+        /* Instants are UTC (interop.md §2.3).  Nanoseconds are written
+         * without the flag: DuckDB reads UTC-adjusted NANOS as a microsecond
+         * TIMESTAMP WITH TIME ZONE and would drop digits, while local NANOS
+         * read back exactly (as TIMESTAMP_NS); Strata reads both as UTC. */
+        lt->utc = f->type.id == ST_T_TIMESTAMP;
         lt->unit = f->type.id == ST_T_TIMESTAMP ? ST_PQ_UNIT_MICROS : ST_PQ_UNIT_NANOS;
         if (f->type.id == ST_T_TIMESTAMP) {
             se->has_converted = true;

@@ -3,8 +3,9 @@
  * (tests/peer/test_parquet.sh) while the CLI commands (ingest/export/SQL)
  * are wired by their owners.  Built by the test script against libstrata.a.
  *
- *   parquet_tool cat FILE [COL,COL...]    rows as DuckDB's duckq prints them:
- *                                         values comma-joined, NULL empty
+ *   parquet_tool cat FILE [COL,COL...] [--null TEXT]
+ *                                         rows as DuckDB's duckq prints them:
+ *                                         values comma-joined, NULL empty (or TEXT)
  *   parquet_tool schema FILE              "name TYPE NULL|NOT NULL" lines
  *   parquet_tool stats FILE               zone maps per row group (JSON lines)
  *   parquet_tool from-csv SCHEMA IN.csv OUT.parquet [--codec C] [--no-dict]
@@ -28,7 +29,7 @@ static int die(const st_error *e) {
     return 1;
 }
 
-static int cmd_cat(const char *path, const char *cols_arg) {
+static int cmd_cat(const char *path, const char *cols_arg, const char *null_text) {
     st_error e;
     st_error_clear(&e);
     st_pq_reader *r;
@@ -63,6 +64,7 @@ static int cmd_cat(const char *path, const char *cols_arg) {
                 for (uint32_t c = 0; c < ncols; c++) {
                     if (c) st_sbuf_putc(&sb, ',');
                     if (!st_vector_is_null(b->cols[c], i)) st_text_cell(&sb, b->cols[c], i, ST_CELL_PLAIN, ',', '"');
+                    else if (null_text) st_sbuf_append(&sb, null_text, strlen(null_text));
                 }
                 st_sbuf_putc(&sb, '\n');
                 fwrite(sb.p, 1, sb.len, stdout);
@@ -318,7 +320,14 @@ static int cmd_from_csv(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 3 && !strcmp(argv[1], "cat")) return cmd_cat(argv[2], argc > 3 ? argv[3] : NULL);
+    if (argc >= 3 && !strcmp(argv[1], "cat")) {
+        const char *cols = NULL, *null_text = NULL;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "--null") && i + 1 < argc) null_text = argv[++i];
+            else cols = argv[i];
+        }
+        return cmd_cat(argv[2], cols, null_text);
+    }
     if (argc >= 3 && !strcmp(argv[1], "schema")) return cmd_schema(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "stats")) return cmd_stats(argv[2]);
     if (argc >= 2 && !strcmp(argv[1], "from-csv")) return cmd_from_csv(argc - 2, argv + 2);
