@@ -1304,7 +1304,7 @@ static st_status vdec_read(rd *d, vdec *v, uint32_t n, st_vector *out, uint32_t 
                     d->prev = np;
                     d->prev_cap = nc;
                 }
-                memcpy(d->prev + pre, v->data, sl);
+                if (sl) memcpy(d->prev + pre, v->data, sl);
                 v->data += sl;
                 d->prev_len = len;
                 if (!out) continue;
@@ -1314,7 +1314,7 @@ static st_status vdec_read(rd *d, vdec *v, uint32_t n, st_vector *out, uint32_t 
                 } else {
                     char *q = st_vector_str_alloc(out, len);
                     if (!q) return rd_fail(d, ST_ERR_NOMEM, "out of memory");
-                    memcpy(q, d->prev, len);
+                    if (len) memcpy(q, d->prev, len);
                     st_str s = {q, (uint32_t)len, 0};
                     ST_TRY(convert_strs(d, &s, 1, out, pos + i));
                 }
