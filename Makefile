@@ -132,7 +132,7 @@ peer:
 test-peer: all peer
 	@STRATA=$(abspath $(STRATA)) DUCKQ=$(abspath $(PEER))/duckq tests/peer/run.sh
 
-demo: all
+demo: all $(BENCH_BIN)
 	@STRATA=$(abspath $(STRATA)) bench/demo.sh
 
 bench: all peer $(BENCH_BIN)
@@ -165,4 +165,4 @@ fuzz: $(FUZZ_BIN)
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(GEN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -986,16 +986,27 @@ bool st_value_as_i128(st_type t, const void *v, st_i128 *out) {
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 
-bool st_utf8_valid(const char *s, size_t n, size_t *bad_off) {
-    const unsigned char *p = (const unsigned char *)s;
+/* Where is the first invalid sequence?  Byte-at-a-time checks per sequence
+ * length with the RFC 3629 limits on the second byte (E0: A0..BF, no
+ * overlong; ED: 80..9F, no surrogate; F0: 90..BF, no overlong; F4: 80..8F,
+ * <= U+10FFFF).  Only called once the fast check below has failed. */
+static bool utf8_locate(const unsigned char *p, size_t n, size_t *bad_off) {
     size_t i = 0;
     while (i < n) {
-        /* ASCII fast path, 8 bytes at a time */
-        while (i + 8 <= n) {
+        while (i + 16 <= n) {
+            uint64_t w1, w2;
+            memcpy(&w1, p + i, 8);
+            memcpy(&w2, p + i + 8, 8);
+            if ((w1 | w2) & UINT64_C(0x8080808080808080)) break;
+            i += 16;
+        }
+        if (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, p + i, 8);
-            if (w & UINT64_C(0x8080808080808080)) break;
-            i += 8;
+            if (!(w & UINT64_C(0x8080808080808080))) {
+                i += 8;
+                continue;
+            }
         }
         if (i >= n) break;
         unsigned c = p[i];
@@ -1003,24 +1014,82 @@ bool st_utf8_valid(const char *s, size_t n, size_t *bad_off) {
             i++;
             continue;
         }
-        size_t need;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) need = 1, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF) need = 2, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4) need = 3, min = 0x10000;
-        else goto bad;
-        if (i + need >= n) goto bad; /* truncated sequence */
-        unsigned cp = c & (0x3F >> need);
-        for (size_t k = 1; k <= need; k++) {
-            unsigned cc = p[i + k];
-            if ((cc & 0xC0) != 0x80) goto bad;
-            cp = (cp << 6) | (cc & 0x3F);
+        if (c < 0xC2) goto bad; /* continuation byte or overlong 2-byte lead */
+        if (c < 0xE0) {
+            if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) goto bad;
+            i += 2;
+        } else if (c < 0xF0) {
+            if (i + 2 >= n) goto bad;
+            unsigned b1 = p[i + 1], b2 = p[i + 2];
+            if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) goto bad;
+            if ((c == 0xE0 && b1 < 0xA0) || (c == 0xED && b1 > 0x9F)) goto bad;
+            i += 3;
+        } else {
+            if (c > 0xF4 || i + 3 >= n) goto bad;
+            unsigned b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3];
+            if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80 || (b3 & 0xC0) != 0x80) goto bad;
+            if ((c == 0xF0 && b1 < 0x90) || (c == 0xF4 && b1 > 0x8F)) goto bad;
+            i += 4;
         }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) goto bad;
-        i += need + 1;
     }
     return true;
 bad:
     if (bad_off) *bad_off = i;
     return false;
+}
+
+/* The fast check: a shift-based DFA (one table load and one shift per
+ * byte, no branches: the speed does not depend on the mix of sequence
+ * lengths), with 16 ASCII bytes per step between sequences.  States are bit
+ * offsets into a table row; row[b] packs the next state of every state for
+ * byte b.  ERR (offset 0) is absorbing. */
+enum { U8_ERR = 0, U8_ACC = 6, U8_C1 = 12, U8_C2 = 18, U8_C3 = 24,
+       U8_E0 = 30, U8_ED = 36, U8_F0 = 42, U8_F4 = 48 };
+static uint64_t u8_row[256];
+
+__attribute__((constructor)) static void utf8_dfa_init(void) {
+    for (unsigned b = 0; b < 256; b++) {
+        uint64_t r = 0;
+        unsigned acc = b < 0x80 ? U8_ACC
+                       : b >= 0xC2 && b <= 0xDF ? U8_C1
+                       : b == 0xE0 ? U8_E0
+                       : b == 0xED ? U8_ED
+                       : b >= 0xE1 && b <= 0xEF ? U8_C2
+                       : b == 0xF0 ? U8_F0
+                       : b >= 0xF1 && b <= 0xF3 ? U8_C3
+                       : b == 0xF4 ? U8_F4 : U8_ERR;
+        bool cont = b >= 0x80 && b <= 0xBF;
+        r |= (uint64_t)acc << U8_ACC;
+        r |= (uint64_t)(cont ? U8_ACC : U8_ERR) << U8_C1;
+        r |= (uint64_t)(cont ? U8_C1 : U8_ERR) << U8_C2;
+        r |= (uint64_t)(cont ? U8_C2 : U8_ERR) << U8_C3;
+        r |= (uint64_t)(b >= 0xA0 && b <= 0xBF ? U8_C1 : U8_ERR) << U8_E0;
+        r |= (uint64_t)(b >= 0x80 && b <= 0x9F ? U8_C1 : U8_ERR) << U8_ED;
+        r |= (uint64_t)(b >= 0x90 && b <= 0xBF ? U8_C2 : U8_ERR) << U8_F0;
+        r |= (uint64_t)(b >= 0x80 && b <= 0x8F ? U8_C2 : U8_ERR) << U8_F4;
+        u8_row[b] = r;
+    }
+}
+
+bool st_utf8_valid(const char *s, size_t n, size_t *bad_off) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    uint64_t st = U8_ACC;
+    while (i < n) {
+        if (st == U8_ACC) {
+            while (i + 16 <= n) {
+                uint64_t w1, w2;
+                memcpy(&w1, p + i, 8);
+                memcpy(&w2, p + i + 8, 8);
+                if ((w1 | w2) & UINT64_C(0x8080808080808080)) break;
+                i += 16;
+            }
+        }
+        size_t end = n - i > 64 ? i + 64 : n;
+        for (; i < end; i++) st = u8_row[p[i]] >> (st & 63);
+        st &= 63;
+        if (st == U8_ERR) break;
+    }
+    if (st == U8_ACC) return true;
+    return utf8_locate(p, n, bad_off);
 }

@@ -244,6 +244,28 @@ static void test_utf8(void **state) {
     assert_false(st_utf8_valid("abcdefgh\xe2\x82", 10, &off)); /* truncated */
     assert_int_equal(off, 8);
     assert_false(st_utf8_valid("\xf4\x90\x80\x80", 4, &off)); /* > U+10FFFF */
+    /* the edges of each range are valid */
+    static const char *const ok[] = {"\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+                                     "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xc2\x80",
+                                     "\xdf\xbf", "\x7f"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        assert_true(st_utf8_valid(ok[i], strlen(ok[i]), &off));
+    static const char *const bad[] = {"\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf", "\xc1\xbf",
+                                      "\xf5\x80\x80\x80", "\x80", "\xf0\x90\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(st_utf8_valid(bad[i], strlen(bad[i]), &off));
+    /* the offset is the first byte of the bad sequence, after long ASCII and
+     * multibyte runs (the fast path must hand over the right position) */
+    char buf[300];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++) buf[n++] = 'a';
+    for (int i = 0; i < 30; i++) { memcpy(buf + n, "\xe2\x82\xac", 3); n += 3; }
+    size_t at = n;
+    memcpy(buf + n, "\xf0\x9f\x98", 3); /* truncated by the 'x' */
+    n += 3;
+    buf[n++] = 'x';
+    assert_false(st_utf8_valid(buf, n, &off));
+    assert_int_equal(off, at);
 }
 
 int main(void) {
