@@ -2,7 +2,8 @@
  * bench_parquet.c: Parquet export and import of a 3M-row sales-shaped table,
  * Strata side by side with DuckDB 1.5 (through duckq).
  *
- *   build/rel/bench/bench_parquet [ROWS] [DIR]     (DUCKQ=path/to/duckq)
+ *   build/rel/bench/bench_parquet [ROWS] [DIR]     (DUCKQ=path/to/duckq,
+ *                                                   BENCH_RUNS=3, PQ_RG_ROWS)
  *
  * 1. The table (order_id, line_no, customer_id, product_id, sku, category,
  *    brand, condition, quantity, unit_price DECIMAL(10,2), currency,
@@ -217,6 +218,8 @@ static st_status read_task(void *ctx, uint64_t task, uint32_t worker, st_error *
             const st_str *best = NULL;
             for (uint32_t i = 0; i < v->len; i++) {
                 if (!best) { best = &p[i]; continue; }
+                /* cheap reject on the first byte (both non-empty) */
+                if (p[i].len && best->len && (uint8_t)p[i].ptr[0] < (uint8_t)best->ptr[0]) continue;
                 uint32_t m = p[i].len < best->len ? p[i].len : best->len;
                 int cmp = memcmp(p[i].ptr, best->ptr, m);
                 if (cmp > 0 || (cmp == 0 && p[i].len > best->len)) best = &p[i];
@@ -305,17 +308,21 @@ static int cmp_d(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
-#define RUNS 3
+#define MAX_RUNS 15
+static int RUNS = 3; /* BENCH_RUNS */
 static double median3(double *v) {
-    qsort(v, RUNS, sizeof *v, cmp_d);
-    return v[RUNS / 2];
+    qsort(v, (size_t)RUNS, sizeof *v, cmp_d);
+    return RUNS % 2 ? v[RUNS / 2] : (v[RUNS / 2 - 1] + v[RUNS / 2]) / 2;
 }
 
 int main(int argc, char **argv) {
     uint64_t rows = argc > 1 ? strtoull(argv[1], NULL, 10) : 3000000;
     const char *dir = argc > 2 ? argv[2] : "/tmp/strata-bench-parquet";
     const char *duckq = getenv("DUCKQ");
-    char cmd[8192], p_none[4096], p_s[2][4096], p_d[2][4096], db[4096], sql[8192];
+    if (getenv("BENCH_RUNS")) RUNS = atoi(getenv("BENCH_RUNS"));
+    if (RUNS < 1) RUNS = 1;
+    if (RUNS > MAX_RUNS) RUNS = MAX_RUNS;
+    char cmd[8192], p_none[1024], p_s[2][1024], p_d[2][1024], db[1024], sql[8192];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
     if (system(cmd)) return 1;
     snprintf(p_none, sizeof p_none, "%s/sales_none.parquet", dir);
@@ -343,7 +350,7 @@ int main(int argc, char **argv) {
         unlink(db);
         snprintf(sql, sizeof sql, "CREATE TABLE sales AS SELECT * FROM read_parquet('%s')", p_none);
         duck(duckq, db, sql, NULL, 0);
-        double b[RUNS];
+        double b[MAX_RUNS];
         for (int r = 0; r < RUNS; r++) b[r] = duck(duckq, db, "SELECT 1", NULL, 0);
         d_base = median3(b);
     }
@@ -351,7 +358,7 @@ int main(int argc, char **argv) {
            (unsigned long long)rows, st_thread_count(0), RUNS, d_base);
     printf("| step | codec | Strata s | DuckDB s | Strata MB | DuckDB MB | Strata CPU s |\n|---|---|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < 2; i++) {
-        double ts[RUNS], td[RUNS] = {0}, tc[RUNS];
+        double ts[MAX_RUNS], td[MAX_RUNS] = {0}, tc[MAX_RUNS];
         for (int r = 0; r < RUNS; r++) {
             o.codec = cc[i];
             f.i = 0;
@@ -371,7 +378,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2; i++) {
         for (int who = 0; who < (duckq ? 2 : 1); who++) {
             const char *p = who ? p_d[i] : p_s[i];
-            double ts[RUNS], td[RUNS] = {0}, tc[RUNS];
+            double ts[MAX_RUNS], td[MAX_RUNS] = {0}, tc[MAX_RUNS];
             char sres[1024], dres[1024] = "";
             for (int r = 0; r < RUNS; r++) {
                 double a = now(), ca = cpu_now();

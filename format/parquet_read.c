@@ -1197,6 +1197,7 @@ static st_status dict_gather(rd *d, const uint32_t *idx, uint32_t n, st_vector *
     case 2: for (uint32_t i = 0; i < n; i++) memcpy(dst + 2 * i, src + 2 * (size_t)idx[i], 2); break;
     case 4: for (uint32_t i = 0; i < n; i++) ((uint32_t *)dst)[i] = ((const uint32_t *)src)[idx[i]]; break;
     case 8: for (uint32_t i = 0; i < n; i++) ((uint64_t *)dst)[i] = ((const uint64_t *)src)[idx[i]]; break;
+    case 16: for (uint32_t i = 0; i < n; i++) memcpy(dst + 16 * i, src + 16 * (size_t)idx[i], 16); break;
     default: for (uint32_t i = 0; i < n; i++) memcpy(dst + w * i, src + w * (size_t)idx[i], w); break;
     }
     if (st_type_is_string(out->type) && dv->heap && st_arena_used(dv->heap)) {
@@ -1416,11 +1417,33 @@ static st_status decode_dictionary(rd *d, const st_pq_page_header *h, const uint
 
 /* Spread nn dense values at out[pos..pos+nn) over rows [pos, pos+n) using
  * the validity bits (backwards, in place); NULL slots are zeroed. */
+#define SCATTER_W(W)                                                          \
+    do {                                                                      \
+        for (uint32_t i = n; i-- > 0;) {                                      \
+            uint32_t r = pos + i;                                             \
+            char *dst = base + (size_t)r * (W);                               \
+            if ((vb[r >> 6] >> (r & 63)) & 1) {                               \
+                j--;                                                          \
+                if (j != i) memcpy(dst, base + (size_t)(pos + j) * (W), (W)); \
+            } else {                                                          \
+                memset(dst, 0, (W));                                          \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
+
 static void scatter(st_vector *out, uint32_t pos, uint32_t n, uint32_t nn) {
     size_t w = st_type_width(out->type);
     char *base = (char *)out->data;
     const uint64_t *vb = out->validity;
     uint32_t j = nn;
+    switch (w) { /* constant widths let the copies inline */
+    case 1: SCATTER_W(1); return;
+    case 2: SCATTER_W(2); return;
+    case 4: SCATTER_W(4); return;
+    case 8: SCATTER_W(8); return;
+    case 16: SCATTER_W(16); return;
+    default: break;
+    }
     for (uint32_t i = n; i-- > 0;) {
         uint32_t r = pos + i;
         char *dst = base + (size_t)r * w;
@@ -1499,6 +1522,7 @@ static st_status decode_data_page(rd *d, const st_pq_page_header *h, const uint8
         if (!bitpacked) st_pq_rle_init(&lr, levels, levels_len, 1);
         nn_skip = nn_take = 0;
         uint32_t end = skip + take;
+        uint64_t *vb = out->validity; /* allocated at the first NULL */
         for (uint32_t i = 0; i < end;) {
             uint32_t m = end - i < CHUNK ? end - i : CHUNK;
             if (bitpacked) {
@@ -1518,8 +1542,7 @@ static st_status decode_data_page(rd *d, const st_pq_page_header *h, const uint8
                 } else if (lvl) {
                     nn_take++;
                 } else {
-                    uint64_t *vb = st_vector_validity(out);
-                    if (!vb) return rd_fail(d, ST_ERR_NOMEM, "out of memory");
+                    if (!vb && !(vb = st_vector_validity(out))) return rd_fail(d, ST_ERR_NOMEM, "out of memory");
                     uint32_t o = pos + row - skip;
                     vb[o >> 6] &= ~(UINT64_C(1) << (o & 63));
                 }
