@@ -95,124 +95,97 @@ typedef struct pq_chunk {
 
 /* ---- buffer pool ---------------------------------------------------------
  *
- * Decompressed pages, and the per-call scratch of the column decoder, come
- * from a small pool owned by the reader, so that a scan reuses memory
- * instead of page-faulting fresh blocks for every page (first-touch faults
- * cost as much as decoding on a virtual machine).  Page buffers that string
- * vectors pin are st_bufs whose release returns the block to the pool; the
- * pool is refcounted by the reader and by every outstanding buffer, so it
- * outlives a reader closed while vectors still pin its pages.  It keeps at
- * most POOL_BLOCKS blocks and POOL_BYTES bytes.
+ * Decompressed pages, the column decoder's scratch and ZSTD contexts come
+ * from one small process-wide cache, so that a scan reuses memory instead
+ * of page-faulting fresh blocks for every page (first-touch faults cost as
+ * much as decoding on a virtual machine).  Page buffers that string vectors
+ * pin are st_bufs whose release returns the block to the cache, so they may
+ * outlive their reader.  The cache is shared rather than per reader so that
+ * a scan over many files keeps at most POOL_BYTES idle, not that per file;
+ * it is the module's only global state, a mutex-protected free list.
  */
-#define POOL_BLOCKS 256
-#define POOL_BYTES ((size_t)256 << 20)
+#define POOL_BLOCKS 128
+#define POOL_BYTES ((size_t)128 << 20)
 
-typedef struct pq_pool {
+static struct {
     pthread_mutex_t mu;
-    int refs;
     uint32_t n;
     size_t bytes;
     void *blk[POOL_BLOCKS];
     size_t cap[POOL_BLOCKS];
     void *zctx[ST_MAX_THREADS]; /* idle ZSTD decompression contexts */
     uint32_t nzctx;
-} pq_pool;
-
-static pq_pool *pool_new(void) {
-    pq_pool *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    pthread_mutex_init(&p->mu, NULL);
-    p->refs = 1;
-    return p;
-}
-
-static void pool_unref(pq_pool *p) {
-    if (!p) return;
-    pthread_mutex_lock(&p->mu);
-    int left = --p->refs;
-    pthread_mutex_unlock(&p->mu);
-    if (left) return;
-    for (uint32_t i = 0; i < p->n; i++) free(p->blk[i]);
-    for (uint32_t i = 0; i < p->nzctx; i++) st_pq_codec_free_ctx(p->zctx[i]);
-    pthread_mutex_destroy(&p->mu);
-    free(p);
-}
+} pool_ = {PTHREAD_MUTEX_INITIALIZER, 0, 0, {0}, {0}, {0}, 0};
 
 /* A block of at least n bytes (*cap gets its size); NULL on failure. */
-static void *pool_get(pq_pool *p, size_t n, size_t *cap) {
-    pthread_mutex_lock(&p->mu);
+static void *pool_get(size_t n, size_t *cap) {
+    pthread_mutex_lock(&pool_.mu);
     int best = -1;
-    for (uint32_t i = 0; i < p->n; i++)
-        if (p->cap[i] >= n && p->cap[i] <= 2 * n + ((size_t)1 << 20) && (best < 0 || p->cap[i] < p->cap[best]))
+    for (uint32_t i = 0; i < pool_.n; i++)
+        if (pool_.cap[i] >= n && pool_.cap[i] <= 2 * n + ((size_t)1 << 20) && (best < 0 || pool_.cap[i] < pool_.cap[best]))
             best = (int)i;
     if (best >= 0) {
-        void *b = p->blk[best];
-        *cap = p->cap[best];
-        p->bytes -= *cap;
-        p->n--;
-        p->blk[best] = p->blk[p->n];
-        p->cap[best] = p->cap[p->n];
-        pthread_mutex_unlock(&p->mu);
+        void *b = pool_.blk[best];
+        *cap = pool_.cap[best];
+        pool_.bytes -= *cap;
+        pool_.n--;
+        pool_.blk[best] = pool_.blk[pool_.n];
+        pool_.cap[best] = pool_.cap[pool_.n];
+        pthread_mutex_unlock(&pool_.mu);
         return b;
     }
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&pool_.mu);
     size_t c = (n + 65535) & ~(size_t)65535;
     if (c < n) return NULL;
     *cap = c ? c : 65536;
     return malloc(*cap);
 }
 
-static void pool_put(pq_pool *p, void *b, size_t cap) {
+static void pool_put(void *b, size_t cap) {
     if (!b) return;
-    pthread_mutex_lock(&p->mu);
-    if (p->n < POOL_BLOCKS && p->bytes + cap <= POOL_BYTES) {
-        p->blk[p->n] = b;
-        p->cap[p->n++] = cap;
-        p->bytes += cap;
+    pthread_mutex_lock(&pool_.mu);
+    if (pool_.n < POOL_BLOCKS && pool_.bytes + cap <= POOL_BYTES) {
+        pool_.blk[pool_.n] = b;
+        pool_.cap[pool_.n++] = cap;
+        pool_.bytes += cap;
         b = NULL;
     }
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&pool_.mu);
     free(b);
 }
 
 /* An idle ZSTD context (NULL: the codec creates one). */
-static void *pool_zctx_get(pq_pool *p) {
+static void *pool_zctx_get(void) {
     void *z = NULL;
-    pthread_mutex_lock(&p->mu);
-    if (p->nzctx) z = p->zctx[--p->nzctx];
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_lock(&pool_.mu);
+    if (pool_.nzctx) z = pool_.zctx[--pool_.nzctx];
+    pthread_mutex_unlock(&pool_.mu);
     return z;
 }
 
-static void pool_zctx_put(pq_pool *p, void *z) {
+static void pool_zctx_put(void *z) {
     if (!z) return;
-    pthread_mutex_lock(&p->mu);
-    if (p->nzctx < ST_MAX_THREADS) {
-        p->zctx[p->nzctx++] = z;
+    pthread_mutex_lock(&pool_.mu);
+    if (pool_.nzctx < ST_MAX_THREADS) {
+        pool_.zctx[pool_.nzctx++] = z;
         z = NULL;
     }
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&pool_.mu);
     st_pq_codec_free_ctx(z);
 }
 
 static void pool_release(void *ctx, void *data, size_t len) {
-    pool_put(ctx, data, len);
-    pool_unref(ctx);
+    (void)ctx;
+    pool_put(data, len);
 }
 
 /* A pinnable page buffer of at least n bytes from the pool. */
-static st_buf *pool_buf(pq_pool *p, size_t n) {
+static st_buf *pool_buf(size_t n) {
     size_t cap;
-    void *b = pool_get(p, n, &cap);
+    void *b = pool_get(n, &cap);
     if (!b) return NULL;
-    st_buf *sb = st_buf_wrap(b, cap, pool_release, p);
-    if (!sb) {
-        pool_put(p, b, cap);
-        return NULL;
-    }
-    pthread_mutex_lock(&p->mu);
-    p->refs++;
-    pthread_mutex_unlock(&p->mu);
+    st_buf *sb = st_buf_wrap(b, cap, pool_release, NULL);
+    if (!sb) pool_put(b, cap);
     return sb;
 }
 
@@ -231,7 +204,6 @@ struct st_pq_reader {
     st_zonemap *zm;   /* nrg * ncols */
     bool *zm_ok;
     char *created_by;
-    pq_pool *pool;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -812,11 +784,10 @@ st_status st_pq_open_buf(st_buf *data, const char *name, st_pq_reader **out, st_
     st_pq_reader *r = calloc(1, sizeof *r);
     if (!r) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory", name);
     r->name = strdup(name ? name : "parquet");
-    r->pool = pool_new();
     r->data = st_buf_ref(data);
     r->base = st_buf_data(data);
     r->size = st_buf_len(data);
-    if (!r->name || !r->pool) return open_fail(r, st_error_set(e, ST_ERR_NOMEM, "out of memory"));
+    if (!r->name) return open_fail(r, st_error_set(e, ST_ERR_NOMEM, "out of memory"));
     if (r->size < 12)
         return open_fail(r, st_error_set(e, ST_ERR_FORMAT, "%s: not a Parquet file (%llu bytes; too small)", r->name,
                                          (unsigned long long)r->size));
@@ -870,7 +841,6 @@ void st_pq_close(st_pq_reader *r) {
     free(r->zm_ok);
     free(r->created_by);
     free(r->name);
-    pool_unref(r->pool);
     free(r);
 }
 
@@ -1371,15 +1341,15 @@ static st_status page_bytes(rd *d, const uint8_t *src, size_t n, size_t dst_len,
     }
     uint8_t *dst;
     if (d->str_target) {
-        st_buf *b = pool_buf(d->r->pool, dst_len ? dst_len : 1);
+        st_buf *b = pool_buf(dst_len ? dst_len : 1);
         if (!b) return rd_fail(d, ST_ERR_NOMEM, "out of memory for a %zu-byte page", dst_len);
         release_cur(d);
         d->cur_buf = b;
         dst = st_buf_data(b);
     } else {
         if (dst_len > d->pbuf_cap || !d->pbuf) {
-            pool_put(d->r->pool, d->pbuf, d->pbuf_cap);
-            d->pbuf = pool_get(d->r->pool, dst_len ? dst_len : 1, &d->pbuf_cap);
+            pool_put(d->pbuf, d->pbuf_cap);
+            d->pbuf = pool_get(dst_len ? dst_len : 1, &d->pbuf_cap);
             if (!d->pbuf) return rd_fail(d, ST_ERR_NOMEM, "out of memory for a %zu-byte page", dst_len);
         }
         dst = d->pbuf;
@@ -1588,7 +1558,7 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
         out->cap = nrows;
     }
     size_t self_cap;
-    rd *d = pool_get(r->pool, sizeof *d, &self_cap);
+    rd *d = pool_get(sizeof *d, &self_cap);
     if (!d) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     memset(d, 0, offsetof(rd, u32)); /* the arrays after it need no zeroing */
     d->self_cap = self_cap;
@@ -1598,8 +1568,8 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
     d->col = col;
     d->e = e;
     d->str_target = st_type_is_string(c->type) && c->ptype == ST_PQ_BYTE_ARRAY;
-    d->phys = pool_get(r->pool, PHYS_BYTES, &d->phys_cap);
-    d->zctx = pool_zctx_get(r->pool);
+    d->phys = pool_get(PHYS_BYTES, &d->phys_cap);
+    d->zctx = pool_zctx_get();
     st_status rc = ST_OK;
     if (!d->phys) {
         rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
@@ -1678,11 +1648,11 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
 cleanup:
     release_cur(d);
     st_vector_free(d->dict);
-    pool_zctx_put(r->pool, d->zctx);
-    pool_put(r->pool, d->pbuf, d->pbuf_cap);
+    pool_zctx_put(d->zctx);
+    pool_put(d->pbuf, d->pbuf_cap);
     free(d->prev);
-    pool_put(r->pool, d->phys, d->phys_cap);
-    pool_put(r->pool, d, d->self_cap);
+    pool_put(d->phys, d->phys_cap);
+    pool_put(d, d->self_cap);
     return rc;
 }
 
