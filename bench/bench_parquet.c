@@ -4,6 +4,7 @@
  *
  *   build/rel/bench/bench_parquet [ROWS] [DIR]     (DUCKQ=path/to/duckq,
  *                                                   BENCH_RUNS=3, PQ_RG_ROWS)
+ *   build/rel/bench/bench_parquet --import FILE...  Strata's import only (profiling)
  *
  * 1. The table (order_id, line_no, customer_id, product_id, sku, category,
  *    brand, condition, quantity, unit_price DECIMAL(10,2), currency,
@@ -316,6 +317,14 @@ static double median3(double *v) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 2 && !strcmp(argv[1], "--import")) { /* profiling aid: import one file, print the answer */
+        char res[1024];
+        for (int i = 2; i < argc; i++) {
+            strata_import(argv[i], res, sizeof res);
+            puts(res);
+        }
+        return 0;
+    }
     uint64_t rows = argc > 1 ? strtoull(argv[1], NULL, 10) : 3000000;
     const char *dir = argc > 2 ? argv[2] : "/tmp/strata-bench-parquet";
     const char *duckq = getenv("DUCKQ");

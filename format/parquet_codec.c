@@ -19,7 +19,9 @@
  */
 #include "format/parquet_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <snappy-c.h>
 #include <zlib.h>
@@ -184,4 +186,28 @@ st_status st_pq_compress(int32_t codec, int level, const uint8_t *src, size_t n,
     }
     default: return st_error_set(e, ST_ERR_INVALID, "cannot write codec %d", (int)codec);
     }
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void st_pq_hugepage_hint(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+    if (n < HUGE_PAGE) return;
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (b > a) (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+void *st_pq_alloc_column(size_t n) {
+    if (n < HUGE_PAGE / 2) return aligned_alloc(64, ((n + 63) & ~(size_t)63) ? ((n + 63) & ~(size_t)63) : 64);
+    size_t sz = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, sz);
+    if (p) st_pq_hugepage_hint(p, sz);
+    return p;
 }

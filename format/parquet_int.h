@@ -118,6 +118,16 @@ bool st_pq_codec_supported(int32_t codec);
 /* CRC-32 (IEEE, as zlib's crc32) */
 uint32_t st_pq_crc32(const uint8_t *p, size_t n);
 
+/* ---- memory ------------------------------------------------------------- */
+
+/* A block for a column of n bytes: from 1 MiB up, 2 MiB-aligned, rounded up
+ * to 2 MiB and marked for transparent huge pages, so that filling it costs
+ * a few page faults instead of one per 4 KiB (first-touch faults dominate
+ * on virtual machines).  Freed with free(). */
+void *st_pq_alloc_column(size_t n);
+/* Advise huge pages for [p, p+n) (no-op for small ranges or if unsupported). */
+void st_pq_hugepage_hint(void *p, size_t n);
+
 /* ---- limits ------------------------------------------------------------- */
 
 #define ST_PQ_MAX_PAGE_BYTES (1u << 30)       /* decompressed page */

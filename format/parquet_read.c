@@ -1550,8 +1550,7 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
     if (out->cap < nrows) {
         /* every slot of [0, nrows) is written below (NULL slots zeroed), so
          * the new block needs no zero fill: skip st_vector_reserve's */
-        size_t bytes = ((size_t)nrows * st_type_width(out->type) + 63) & ~(size_t)63;
-        void *nd = aligned_alloc(64, bytes ? bytes : 64);
+        void *nd = st_pq_alloc_column((size_t)nrows * st_type_width(out->type));
         if (!nd) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory for %u rows", r->name, nrows);
         free(out->data);
         out->data = nd;

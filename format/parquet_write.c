@@ -343,6 +343,7 @@ static st_status buf_grow(st_vector *v, uint32_t need, uint32_t rg_rows, st_erro
     size_t w = st_type_width(v->type);
     void *nd = realloc(v->data, (size_t)nc * w);
     if (!nd) return st_error_set(e, ST_ERR_NOMEM, "out of memory buffering a row group (%llu rows)", (unsigned long long)nc);
+    st_pq_hugepage_hint(nd, (size_t)nc * w);
     v->data = nd;
     if (v->validity) {
         size_t ow = ((size_t)v->cap + 63) / 64, nw = ((size_t)nc + 63) / 64;
