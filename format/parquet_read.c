@@ -1201,6 +1201,8 @@ static st_status vdec_read(rd *d, vdec *v, uint32_t n, st_vector *out, uint32_t 
                 }
                 v->bit += m;
             } else if (c->ptype == ST_PQ_BYTE_ARRAY) {
+                const uint8_t *span = v->p;
+                uint32_t lens_or = 0;
                 for (uint32_t i = 0; i < m; i++) {
                     if (v->end - v->p < 4) return rd_fail(d, ST_ERR_CORRUPT, "PLAIN byte array length overruns the page");
                     uint32_t len = rd_u32(v->p);
@@ -1208,8 +1210,19 @@ static st_status vdec_read(rd *d, vdec *v, uint32_t n, st_vector *out, uint32_t 
                         return rd_fail(d, ST_ERR_CORRUPT, "PLAIN byte array of %u bytes overruns the page", len);
                     d->strs[i] = (st_str){(const char *)v->p + 4, len, 0};
                     v->p += 4 + (size_t)len;
+                    lens_or |= len;
                 }
-                if (out) ST_TRY(convert_strs(d, d->strs, m, out, pos));
+                if (!out) break;
+                /* When every length is below 128, the 4-byte length prefixes
+                 * are ASCII bytes (< 0x80) that no UTF-8 sequence can run
+                 * into or out of, so validating the whole span at once is the
+                 * same as validating each value (and much cheaper). */
+                size_t bad;
+                if (c->conv == CV_BA_UTF8 && lens_or < 128 && st_utf8_valid((const char *)span, (size_t)(v->p - span), &bad)) {
+                    memcpy((st_str *)out->data + pos, d->strs, (size_t)m * sizeof(st_str));
+                } else {
+                    ST_TRY(convert_strs(d, d->strs, m, out, pos));
+                }
             } else {
                 size_t need = (size_t)m * c->plen;
                 if ((size_t)(v->end - v->p) < need) return rd_fail(d, ST_ERR_CORRUPT, "PLAIN values end early");

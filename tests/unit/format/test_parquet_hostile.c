@@ -254,10 +254,62 @@ static void test_bad_bytes(void **state) {
     }
 }
 
+/* A BLOB column relabelled as STRING: invalid UTF-8 must be refused, also
+ * when a value's bytes would be valid joined with the next one's. */
+static void make_string(st_pq_file_meta *m) {
+    m->schema[1].logical.kind = ST_PQ_LT_STRING;
+    m->schema[1].has_converted = true;
+    m->schema[1].converted = ST_PQ_CT_UTF8;
+}
+
+static void test_invalid_utf8(void **state) {
+    (void)state;
+    for (int dict = 0; dict < 2; dict++) {
+        char *dir = st_test_tmpdir();
+        char path[4200];
+        snprintf(path, sizeof path, "%s/u.parquet", dir);
+        st_schema *s = st_schema_new();
+        ST_ASSERT_OK(st_schema_add(s, "v", st_type_make(ST_T_BLOB), 1, true, &err_));
+        st_type t = st_type_make(ST_T_BLOB);
+        st_batch *b = st_batch_new(&t, 1, 0);
+        /* 0xC3 alone is invalid; 0xC3 0xA9 would be "é" */
+        const char *raw[] = {"ok", "\xc3", "\xa9x", "fine", "ok"};
+        for (int i = 0; i < 100; i++) ST_ASSERT_OK(st_vector_append_str(b->cols[0], raw[i % 5], (uint32_t)strlen(raw[i % 5]), &err_));
+        st_batch_set_len(b, 100); /* 4 distinct values: dictionary-encoded when dict is on */
+        st_pq_write_opts o;
+        st_pq_write_opts_init(&o);
+        o.dictionary = dict;
+        o.codec = ST_PQ_WRITE_NONE;
+        st_wfile *f;
+        ST_ASSERT_OK(st_wfile_create_tmp(dir, "u", &f, &err_));
+        st_pq_writer *w;
+        ST_ASSERT_OK(st_pq_writer_open(f, s, &o, &w, &err_));
+        ST_ASSERT_OK(st_pq_writer_write(w, b, &err_));
+        ST_ASSERT_OK(st_pq_writer_finish(w, &err_));
+        st_pq_writer_free(w);
+        ST_ASSERT_OK(st_wfile_publish(f, path, ST_PUBLISH_REPLACE, &err_));
+        st_buf *saved = file_;
+        size_t saved_end = data_end_;
+        ST_ASSERT_OK(st_file_read(path, 1 << 20, &file_, &err_));
+        const uint8_t *p = st_buf_data(file_);
+        size_t n = st_buf_len(file_);
+        data_end_ = n - 8 - (p[n - 8] | p[n - 7] << 8 | p[n - 6] << 16 | (uint32_t)p[n - 5] << 24);
+        st_buf *relabelled = with_footer(make_string);
+        st_buf_unref(file_);
+        file_ = saved;
+        data_end_ = saved_end;
+        EXPECT_REFUSED(relabelled, ST_ERR_CORRUPT, "not valid UTF-8");
+        st_batch_free(b);
+        st_schema_free(s);
+        st_test_rmrf(dir);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lying_footers),
         cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
