@@ -241,7 +241,8 @@ static void strata_import(const char *path, char *out, size_t cap) {
     if (st_pq_open(path, &r, &e)) die(&e);
     uint32_t nrg = st_pq_num_row_groups(r);
     read_ctx rc = {r, calloc(nrg ? nrg : 1, sizeof(agg)), {0}};
-    if (st_parallel_for(st_thread_count(0), nrg, read_task, &rc, &e)) die(&e);
+    long th = getenv("BENCH_THREADS") ? atol(getenv("BENCH_THREADS")) : 0;
+    if (st_parallel_for(st_thread_count(th), nrg, read_task, &rc, &e)) die(&e);
     agg t;
     memset(&t, 0, sizeof t);
     t.maxts = INT64_MIN;
