@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 : "${STRATA:?}"
 export DEMO=${DEMO:-$PWD/build/demo}
 export WH=$DEMO/warehouse
+export CONTRACTS=$PWD/platform/bronze
 rm -rf "$DEMO"; mkdir -p "$DEMO"
 show() { printf '\n\033[1m$ %s\033[0m\n' "$*" | sed "s#$STRATA#strata#g; s#$DEMO/##g"; "$@"; }
 export -f show

@@ -86,15 +86,22 @@ static inline void st_source_close(st_source *s) {
 /* A catalog resolves table names for SQL: "bronze.sales" (and an as-of) to a
  * source.  as_of_version < 0 and as_of_ts == INT64_MIN mean "latest"; at most
  * one of them is set.  Errors for unknown tables or out-of-range versions say
- * what exists. */
+ * what exists.  The caller owns the returned source (st_source_close).
+ * close releases the catalog; it may be NULL when the catalog is owned by
+ * something else (st_catalog_close then does nothing). */
 typedef struct st_catalog st_catalog;
 typedef struct st_catalog_ops {
     st_status (*open)(st_catalog *c, const char *name, int64_t as_of_version,
                       int64_t as_of_ts_us, st_source **out, st_error *e);
+    void (*close)(st_catalog *c);
 } st_catalog_ops;
 struct st_catalog {
     const st_catalog_ops *ops;
     void *impl;
 };
+
+static inline void st_catalog_close(st_catalog *c) {
+    if (c && c->ops->close) c->ops->close(c);
+}
 
 #endif /* ST_SOURCE_H */

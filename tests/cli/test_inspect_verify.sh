@@ -74,11 +74,13 @@ expect_rc 1; expect_err "not a Strata segment"
 run "$STRATA" verify "$T/missing.seg"
 expect_rc 1; expect_err "missing.seg"
 
-# a TABLE (no '/', no such file) and no argument: not available yet, cleanly
-run "$STRATA" verify bronze.sales
-expect_rc 1; expect_err "strata: error: bronze.sales: no such file, and verifying a table is not available yet"
-run "$STRATA" verify
-expect_rc 1; expect_err "verifying a whole warehouse is not available yet"
+# a TABLE (no '/', no such file) and no argument: the table layer checks them
+run "$STRATA" -w "$T/nowh" verify bronze.sales
+expect_rc 1; expect_err "no warehouse at"
+run "$STRATA" -w "$T/nowh" verify
+expect_rc 1; expect_err "no warehouse at"
+run "$STRATA" verify not_a_table
+expect_rc 1; expect_err "not_a_table: no such file, and bad table name"
 run "$STRATA" verify a b
 expect_rc 2
 run "$STRATA" verify "$T/good.seg" --format xml

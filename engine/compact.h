@@ -1,0 +1,38 @@
+/*
+ * compact.h: merge the small segments micro-batches leave into large ones,
+ * as a commit that changes no data.
+ *
+ * Consecutive (in log order) live segments smaller than the target are
+ * rewritten into segments of about target_rows rows, each side (data,
+ * quarantine) on its own.  Rows keep their order, their values, their _line
+ * and their lineage (the output's lineage runs carry the inputs' resolved
+ * _ingest_id, _source and _ingested_at), so every query gives the same
+ * answer before and after; only the segment layout changes.  The commit
+ * removes the inputs and adds the outputs: versions before it still name the
+ * old files and stay readable until vacuum removes them.  A concurrent
+ * commit that removed an input (another compaction, a restore) makes this one
+ * fail with ST_ERR_CONFLICT (its new files become orphans for vacuum);
+ * concurrent appends do not conflict.
+ */
+#ifndef ST_COMPACT_H
+#define ST_COMPACT_H
+
+#include <stdint.h>
+
+#include "engine/table.h"
+
+typedef struct st_compact_opts {
+    uint64_t target_rows; /* 0 = 1,048,576 */
+    uint64_t small_rows;  /* segments below this are merged; 0 = target_rows / 2 */
+} st_compact_opts;
+
+typedef struct st_compact_result {
+    int64_t version;  /* the commit, or -1 when there was nothing to do */
+    uint32_t segments_in, segments_out;
+    uint64_t rows;    /* rows rewritten */
+    uint64_t bytes_in, bytes_out;
+} st_compact_result;
+
+st_status st_table_compact(st_table *t, const st_compact_opts *o, st_compact_result *r, st_error *e);
+
+#endif /* ST_COMPACT_H */
