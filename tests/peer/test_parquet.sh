@@ -10,6 +10,8 @@
 #  B. DuckDB writes (zstd, snappy, gzip, none; dictionary on and off; V1 and
 #     V2; NULLs, decimals, dates, timestamps, unsigned and small integers,
 #     floats, blobs) and Strata reads: identical rows.
+#  C. `strata export bronze.T OUT.parquet` (every codec) read by DuckDB holds
+#     the same rows as `strata export bronze.T OUT.csv` read by DuckDB.
 #
 # Until the CLI commands land, Strata's side is tests/peer/parquet_tool.c
 # (built here against build/rel/libstrata.a).
@@ -153,6 +155,29 @@ for codec in zstd snappy gzip uncompressed; do
     done
   done
 done
+
+# ---- C. the CLI: strata export ... OUT.parquet ------------------------------
+if [ -x "${STRATA:-}" ]; then
+  W=$T/wh
+  "$STRATA" -w "$W" init > /dev/null
+  awk 'BEGIN { print "id,name,price,qty,day,ts";
+    for (i = 0; i < 3000; i++)
+      printf "%d,%s,%.2f,%s,2025-%02d-%02d,2025-01-01 %02d:%02d:%02d\n", i, (i % 9 ? "item" i % 40 : ""),
+             i * 0.37, (i % 7 ? i % 13 : ""), 1 + i % 12, 1 + i % 28, i % 24, i % 60, (i * 7) % 60 }' > "$T/cli.csv"
+  if "$STRATA" -w "$W" ingest bronze.items "$T/cli.csv" > /dev/null 2> "$T/ing.err"; then
+    "$STRATA" -w "$W" export bronze.items "$T/cli_out.csv" --no-lineage > /dev/null
+    ref=$("$DUCKQ" :memory: "SELECT count(*), sum(id), count(name), count(DISTINCT name), round(sum(price), 2), sum(qty), min(day)::VARCHAR, max(ts)::VARCHAR FROM read_csv('$T/cli_out.csv', header = true)")
+    for codec in zstd snappy gzip none; do
+      if ! "$STRATA" -w "$W" export bronze.items "$T/cli_$codec.parquet" --no-lineage --compression $codec > /dev/null 2> "$T/ex.err"; then
+        fail "strata export --compression $codec: $(cat "$T/ex.err")"; continue
+      fi
+      got=$("$DUCKQ" :memory: "SET TimeZone='UTC'" "SELECT count(*), sum(id), count(name), count(DISTINCT name), round(sum(price), 2), sum(qty), min(day)::VARCHAR, max(ts)::TIMESTAMP::VARCHAR FROM read_parquet('$T/cli_$codec.parquet')")
+      [ "$got" = "$ref" ] || fail "strata export $codec: DuckDB reads '$got', the CSV export gives '$ref'"
+    done
+  else
+    fail "strata ingest for the CLI export test: $(cat "$T/ing.err")"
+  fi
+fi
 
 echo "test_parquet.sh: $([ $FAILS -eq 0 ] && echo ok || echo "$FAILS failures")"
 [ $FAILS -eq 0 ]
