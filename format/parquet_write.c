@@ -18,12 +18,21 @@
  *   1. the non-NULL values are laid out densely in their physical form
  *      (INT32/INT64/FLOAT/DOUBLE/BOOLEAN bytes, byte strings, big-endian
  *      FIXED_LEN_BYTE_ARRAY decimals) and the definition levels collected;
- *   2. statistics (min/max in the column order, NULL and NaN counts);
- *   3. a dictionary is built unless it grows past dict_max_bytes or the
- *      values are nearly all distinct; it is used when its estimated size
- *      (dictionary + bit-packed indices) beats PLAIN;
+ *   2. a dictionary is built unless it grows past dict_max_bytes or the
+ *      values are nearly all distinct; it is used when at most a quarter of
+ *      the values are distinct and its estimated size (dictionary +
+ *      bit-packed indices) beats PLAIN: with more distinct values the packed
+ *      indices hide the repeats and orderings the codec finds in PLAIN data
+ *      (measured: sorted ids and repeated customer ids compress 2-3x better
+ *      PLAIN under zstd);
+ *   3. statistics (min/max in the column order, NULL and NaN counts), over
+ *      the distinct values when there is a dictionary;
  *   4. pages of at most page_rows values / about page_bytes bytes, each
  *      compressed as one frame (an empty page still gets a frame).
+ * Per-column scratch (layouts, indices, hash table, page buffers) is kept
+ * across row groups, and row-group buffers grow without zero-filling, so
+ * steady-state encoding allocates nothing; columns are encoded largest
+ * first so the threads finish together.
  *
  * Errors are sticky: after the first failure every call returns it.
  */
