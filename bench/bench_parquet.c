@@ -183,22 +183,10 @@ typedef struct read_ctx {
     st_batch *batches[ST_MAX_THREADS]; /* per worker, reused across row groups */
 } read_ctx;
 
-static st_status read_task(void *ctx, uint64_t task, uint32_t worker, st_error *e) {
-    read_ctx *rc = ctx;
-    const st_schema *s = st_pq_schema(rc->r);
-    st_type types[NCOLS];
-    st_schema_types(s, types);
-    if (!rc->batches[worker]) rc->batches[worker] = st_batch_new(types, s->nfields, 0);
-    st_batch *b = rc->batches[worker];
-    agg *a = &rc->parts[task];
-    memset(a, 0, sizeof *a);
-    a->maxts = INT64_MIN;
-    uint64_t rows = st_pq_rg_rows(rc->r, (uint32_t)task);
-    st_status st = st_pq_read(rc->r, (uint32_t)task, 0, (uint32_t)rows, NULL, 0, b, e);
-    if (st) return st;
-    a->count = rows;
-    for (uint32_t c = 0; c < s->nfields; c++) {
-        st_vector *v = b->cols[c];
+static void agg_batch(agg *a, const st_batch *b, uint32_t ncols) {
+    a->count += b->len;
+    for (uint32_t c = 0; c < ncols; c++) {
+        const st_vector *v = b->cols[c];
         switch ((st_type_id)v->type.id) {
         case ST_T_INT64:
         case ST_T_DECIMAL:
@@ -216,7 +204,9 @@ static st_status read_task(void *ctx, uint64_t task, uint32_t worker, st_error *
             break;
         case ST_T_VARCHAR: {
             const st_str *p = v->data;
-            const st_str *best = NULL;
+            size_t bl = strlen(a->maxs[c]);
+            st_str cur = {a->maxs[c], (uint32_t)bl, 0};
+            const st_str *best = bl ? &cur : NULL;
             for (uint32_t i = 0; i < v->len; i++) {
                 if (!best) { best = &p[i]; continue; }
                 /* cheap reject on the first byte (both non-empty) */
@@ -225,12 +215,38 @@ static st_status read_task(void *ctx, uint64_t task, uint32_t worker, st_error *
                 int cmp = memcmp(p[i].ptr, best->ptr, m);
                 if (cmp > 0 || (cmp == 0 && p[i].len > best->len)) best = &p[i];
             }
-            if (best) snprintf(a->maxs[c], 64, "%.*s", (int)best->len, best->ptr);
+            if (best && best != &cur) snprintf(a->maxs[c], 64, "%.*s", (int)best->len, best->ptr);
             break;
         }
         default: break;
         }
     }
+}
+
+static st_status read_task(void *ctx, uint64_t task, uint32_t worker, st_error *e) {
+    read_ctx *rc = ctx;
+    const st_schema *s = st_pq_schema(rc->r);
+    st_type types[NCOLS];
+    st_schema_types(s, types);
+    if (!rc->batches[worker]) rc->batches[worker] = st_batch_new(types, s->nfields, 0);
+    st_batch *b = rc->batches[worker];
+    agg *a = &rc->parts[task];
+    memset(a, 0, sizeof *a);
+    a->maxts = INT64_MIN;
+    /* stream the row group in batches (a cursor keeps each column's page
+     * and dictionary state), aggregating each batch while it is in cache */
+    st_pq_cursor *cu;
+    ST_TRY(st_pq_cursor_open(rc->r, (uint32_t)task, NULL, 0, &cu, e));
+    for (;;) {
+        st_status st = st_pq_cursor_read(cu, 16384, b, e);
+        if (st) {
+            st_pq_cursor_close(cu);
+            return st;
+        }
+        if (b->len == 0) break;
+        agg_batch(a, b, s->nfields);
+    }
+    st_pq_cursor_close(cu);
     return ST_OK;
 }
 

@@ -117,6 +117,18 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
 st_status st_pq_read(const st_pq_reader *r, uint32_t rg, uint64_t row_off, uint32_t nrows,
                      const uint32_t *cols, uint32_t ncols, st_batch *out, st_error *e);
 
+/* Streaming: a cursor reads a row group's columns in successive batches
+ * of at most max_rows rows (keeping each column's page and dictionary state
+ * between calls), so memory follows the batch size, not the row group's.
+ * cols NULL = all columns; out must have those columns' types in order.
+ * At the end of the row group st_pq_cursor_read returns 0 rows.  A cursor is
+ * used by one thread at a time; the reader must outlive it. */
+typedef struct st_pq_cursor st_pq_cursor;
+st_status st_pq_cursor_open(const st_pq_reader *r, uint32_t rg, const uint32_t *cols, uint32_t ncols,
+                            st_pq_cursor **out, st_error *e);
+st_status st_pq_cursor_read(st_pq_cursor *c, uint32_t max_rows, st_batch *out, st_error *e);
+void st_pq_cursor_close(st_pq_cursor *c); /* NULL accepted */
+
 /* ---- writer ------------------------------------------------------------- */
 
 typedef enum st_pq_codec {

@@ -889,11 +889,22 @@ typedef struct rd {
     uint64_t dba_bytes, dba_cap;
     uint8_t *prev;     /* DELTA_BYTE_ARRAY: previous value */
     size_t prev_len, prev_cap;
+    /* the walk over the chunk's pages (resumable: a cursor keeps it) */
+    const uint8_t *cp, *cend; /* next page header, end of the chunk */
+    uint64_t done;            /* rows delivered or skipped so far */
+    /* the data page being decoded */
+    bool in_page, lv_bitpacked;
+    int32_t enc;
+    uint32_t page_left, page_row; /* rows left in it, rows consumed */
+    const uint8_t *lv_bits;       /* legacy BIT_PACKED levels */
+    st_pq_rle lr;                 /* RLE definition levels */
+    struct vdec *v;               /* its values decoder (vdec_store) */
     uint32_t u32[CHUNK];
     uint64_t u64[CHUNK];
     uint8_t lv[CHUNK];
     st_str strs[CHUNK];
     uint8_t *phys; /* PHYS_BYTES */
+    /* vdec_store follows (see rd_new) */
 } rd;
 
 static st_status rd_fail(rd *d, st_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -1439,9 +1450,9 @@ static void scatter(st_vector *out, uint32_t pos, uint32_t n, uint32_t nn) {
     }
 }
 
-/* Decode data page rows [skip, skip+take) into out rows [pos, pos+take). */
-static st_status decode_data_page(rd *d, const st_pq_page_header *h, const uint8_t *body, uint32_t nvals, uint32_t skip,
-                                  uint32_t take, st_vector *out, uint32_t pos) {
+/* Start decoding a data page of nvals rows: decompress it, set up the level
+ * and value decoders in d. */
+static st_status page_begin(rd *d, const st_pq_page_header *h, const uint8_t *body, uint32_t nvals) {
     const pq_col *c = d->c;
     size_t csize = (size_t)h->compressed_page_size, usize = (size_t)h->uncompressed_page_size;
     if (h->uncompressed_page_size < 0 || usize > ST_PQ_MAX_PAGE_BYTES)
@@ -1497,24 +1508,39 @@ static st_status decode_data_page(rd *d, const st_pq_page_header *h, const uint8
         vals = p;
         vals_len = usize - levels_len;
     }
+    d->lv_bitpacked = c->optional && !v2 && def_enc == ST_PQ_ENC_BIT_PACKED;
+    d->lv_bits = levels;
+    if (c->optional && !d->lv_bitpacked) st_pq_rle_init(&d->lr, levels, levels_len, 1);
+    d->dba_cap = (uint64_t)h->uncompressed_page_size * 1024 + (1u << 20);
+    if (d->dba_cap > (UINT64_C(1) << 32)) d->dba_cap = UINT64_C(1) << 32;
+    d->dba_bytes = 0;
+    d->enc = enc;
+    ST_TRY(vdec_init(d, d->v, enc, vals, vals_len));
+    d->page_left = nvals;
+    d->page_row = 0;
+    d->in_page = true;
+    return ST_OK;
+}
+
+/* The next skip + take rows of the current page: skip the first skip, the
+ * others into out rows [pos, pos+take). */
+static st_status page_take(rd *d, uint32_t skip, uint32_t take, st_vector *out, uint32_t pos) {
+    const pq_col *c = d->c;
     /* definition levels -> validity of out rows [pos, pos+take) */
     uint32_t nn_skip = skip, nn_take = take;
     if (c->optional) {
-        bool bitpacked = !v2 && def_enc == ST_PQ_ENC_BIT_PACKED;
-        st_pq_rle lr;
-        if (!bitpacked) st_pq_rle_init(&lr, levels, levels_len, 1);
         nn_skip = nn_take = 0;
         uint32_t end = skip + take;
-        uint64_t *vb = out->validity; /* allocated at the first NULL */
+        uint64_t *vb = out ? out->validity : NULL; /* allocated at the first NULL */
         for (uint32_t i = 0; i < end;) {
             uint32_t m = end - i < CHUNK ? end - i : CHUNK;
-            if (bitpacked) {
+            if (d->lv_bitpacked) {
                 for (uint32_t k = 0; k < m; k++) {
-                    uint32_t b = i + k;
-                    d->u32[k] = (levels[b >> 3] >> (7 - (b & 7))) & 1;
+                    uint32_t b = d->page_row + i + k;
+                    d->u32[k] = (d->lv_bits[b >> 3] >> (7 - (b & 7))) & 1;
                 }
             } else {
-                st_status rc = st_pq_rle_get(&lr, d->u32, m, d->e);
+                st_status rc = st_pq_rle_get(&d->lr, d->u32, m, d->e);
                 if (rc) return rd_fail(d, rc, "definition levels: %s", d->e ? d->e->msg : "corrupt");
             }
             for (uint32_t k = 0; k < m; k++) {
@@ -1533,18 +1559,140 @@ static st_status decode_data_page(rd *d, const st_pq_page_header *h, const uint8
             i += m;
         }
     }
-    vdec v;
-    ST_TRY(vdec_init(d, &v, enc, vals, vals_len));
-    if (nn_skip) ST_TRY(vdec_read(d, &v, nn_skip, NULL, 0));
-    ST_TRY(vdec_read(d, &v, nn_take, out, pos));
-    if (nn_take < take) scatter(out, pos, take, nn_take);
-    if (d->str_target) {
-        if ((enc == ST_PQ_ENC_PLAIN || enc == ST_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) && d->cur_buf && nn_take)
+    if (nn_skip) ST_TRY(vdec_read(d, d->v, nn_skip, NULL, 0));
+    if (take) {
+        ST_TRY(vdec_read(d, d->v, nn_take, out, pos));
+        if (nn_take < take) scatter(out, pos, take, nn_take);
+    }
+    if (d->str_target && nn_take) {
+        int32_t enc = d->enc;
+        if ((enc == ST_PQ_ENC_PLAIN || enc == ST_PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) && d->cur_buf)
             ST_TRY(rd_wrap(d, st_vector_pin(out, d->cur_buf, d->e)));
-        if ((enc == ST_PQ_ENC_PLAIN_DICTIONARY || enc == ST_PQ_ENC_RLE_DICTIONARY) && nn_take)
+        if (enc == ST_PQ_ENC_PLAIN_DICTIONARY || enc == ST_PQ_ENC_RLE_DICTIONARY)
             for (uint32_t i = 0; i < d->dict->npins; i++) ST_TRY(rd_wrap(d, st_vector_pin(out, d->dict->pins[i], d->e)));
     }
+    d->page_left -= skip + take;
+    d->page_row += skip + take;
+    if (d->page_left == 0) {
+        d->in_page = false;
+        release_cur(d);
+    }
+    return ST_OK;
+}
+
+/* Skip `skip` rows, then decode `take` rows into out rows [pos, pos+take),
+ * continuing the page walk where the last call left it.  Pages wholly
+ * skipped are not decompressed. */
+static st_status rd_read(rd *d, uint64_t skip, uint32_t take, st_vector *out, uint32_t pos) {
+    const st_pq_reader *r = d->r;
+    uint64_t rows = r->rg_rows[d->rg];
+    while (skip > 0 || take > 0) {
+        if (d->in_page) {
+            uint32_t k = skip < d->page_left ? (uint32_t)skip : d->page_left;
+            uint32_t t = take < d->page_left - k ? take : d->page_left - k;
+            ST_TRY(page_take(d, k, t, out, pos));
+            skip -= k;
+            take -= t;
+            pos += t;
+            d->done += k + t;
+            continue;
+        }
+        d->page_off = (uint64_t)(d->cp - r->base);
+        if (d->cp >= d->cend)
+            return rd_fail(d, ST_ERR_CORRUPT, "the column chunk ends after %llu of %llu rows", (unsigned long long)d->done,
+                           (unsigned long long)rows);
+        st_pq_page_header h;
+        size_t hlen;
+        st_status rc = st_pq_decode_page_header(d->cp, (size_t)(d->cend - d->cp), d->page_off, &h, &hlen, d->e);
+        if (rc) return st_error_prefix(d->e, "%s: row group %u, column '%s': ", r->name, d->rg, d->c->name), rc;
+        const uint8_t *body = d->cp + hlen;
+        if (h.compressed_page_size < 0 || (size_t)h.compressed_page_size > (size_t)(d->cend - body))
+            return rd_fail(d, ST_ERR_CORRUPT, "page of %d bytes overruns the column chunk (%zu bytes left)",
+                           h.compressed_page_size, (size_t)(d->cend - body));
+        d->cp = body + h.compressed_page_size;
+        bool is_data = h.type == ST_PQ_PAGE_DATA || h.type == ST_PQ_PAGE_DATA_V2;
+        if (h.type != ST_PQ_PAGE_DICTIONARY && !is_data) continue; /* index or unknown pages */
+        uint32_t nvals = 0;
+        if (is_data) {
+            int32_t nv = h.type == ST_PQ_PAGE_DATA ? (h.has_data ? h.data.num_values : -1) : (h.has_data_v2 ? h.v2.num_values : -1);
+            if (nv < 0 || (h.type == ST_PQ_PAGE_DATA_V2 && h.v2.num_rows != nv))
+                return rd_fail(d, ST_ERR_CORRUPT, "data page declares %d values", nv);
+            nvals = (uint32_t)nv;
+            if (nvals > rows - d->done)
+                return rd_fail(d, ST_ERR_CORRUPT, "page of %u values overruns the row group's %llu rows", nvals,
+                               (unsigned long long)rows);
+            if (skip >= nvals) { /* nothing wanted from this page */
+                skip -= nvals;
+                d->done += nvals;
+                continue;
+            }
+        }
+        if (h.has_crc) {
+            uint32_t crc = st_pq_crc32(body, (size_t)h.compressed_page_size);
+            if (crc != h.crc) return rd_fail(d, ST_ERR_CORRUPT, "page CRC mismatch (stored %08x, computed %08x)", h.crc, crc);
+        }
+        if (h.type == ST_PQ_PAGE_DICTIONARY) {
+            if (d->done > 0) return rd_fail(d, ST_ERR_CORRUPT, "dictionary page after data pages");
+            ST_TRY(decode_dictionary(d, &h, body));
+            continue;
+        }
+        if (nvals == 0) continue;
+        ST_TRY(page_begin(d, &h, body, nvals));
+    }
+    return ST_OK;
+}
+
+/* Per-call (or per-cursor) decoder state, from the pool; NULL on failure. */
+static rd *rd_new(const st_pq_reader *r, uint32_t rg, uint32_t col, st_error *e) {
+    size_t self_cap;
+    rd *d = pool_get(sizeof(rd) + sizeof(vdec), &self_cap);
+    if (!d) {
+        st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memset(d, 0, offsetof(rd, u32)); /* the arrays after it need no zeroing */
+    d->self_cap = self_cap;
+    d->r = r;
+    d->c = &r->cols[col];
+    d->rg = rg;
+    d->col = col;
+    d->e = e;
+    d->str_target = st_type_is_string(d->c->type) && d->c->ptype == ST_PQ_BYTE_ARRAY;
+    d->v = (vdec *)(d + 1);
+    d->phys = pool_get(PHYS_BYTES, &d->phys_cap);
+    d->zctx = pool_zctx_get();
+    const pq_chunk *ch = &r->chunks[(size_t)rg * r->ncols + col];
+    d->cp = r->base + ch->start;
+    d->cend = d->cp + ch->len;
+    if (!d->phys) {
+        pool_put(d, d->self_cap);
+        st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return d;
+}
+
+static void rd_free(rd *d) {
+    if (!d) return;
     release_cur(d);
+    st_vector_free(d->dict);
+    pool_zctx_put(d->zctx);
+    pool_put(d->pbuf, d->pbuf_cap);
+    free(d->prev);
+    pool_put(d->phys, d->phys_cap);
+    pool_put(d, d->self_cap);
+}
+
+/* out reset and able to hold n rows (no zero fill: every slot is written). */
+static st_status prepare_out(const st_pq_reader *r, st_vector *out, uint32_t n, st_error *e) {
+    st_vector_reset(out);
+    if (out->cap < n) {
+        void *nd = st_pq_alloc_column((size_t)n * st_type_width(out->type));
+        if (!nd) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory for %u rows", r->name, n);
+        free(out->data);
+        out->data = nd;
+        out->cap = n;
+    }
     return ST_OK;
 }
 
@@ -1559,113 +1707,78 @@ st_status st_pq_read_column(const st_pq_reader *r, uint32_t rg, uint32_t col, ui
     if (row_off > rows || nrows > rows - row_off)
         return st_error_set(e, ST_ERR_INVALID, "%s: rows %llu..%llu are outside row group %u (%llu rows)", r->name,
                             (unsigned long long)row_off, (unsigned long long)(row_off + nrows), rg, (unsigned long long)rows);
-    st_vector_reset(out);
-    if (out->cap < nrows) {
-        /* every slot of [0, nrows) is written below (NULL slots zeroed), so
-         * the new block needs no zero fill: skip st_vector_reserve's */
-        void *nd = st_pq_alloc_column((size_t)nrows * st_type_width(out->type));
-        if (!nd) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory for %u rows", r->name, nrows);
-        free(out->data);
-        out->data = nd;
-        out->cap = nrows;
-    }
-    size_t self_cap;
-    rd *d = pool_get(sizeof *d, &self_cap);
-    if (!d) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-    memset(d, 0, offsetof(rd, u32)); /* the arrays after it need no zeroing */
-    d->self_cap = self_cap;
-    d->r = r;
-    d->c = c;
-    d->rg = rg;
-    d->col = col;
-    d->e = e;
-    d->str_target = st_type_is_string(c->type) && c->ptype == ST_PQ_BYTE_ARRAY;
-    d->phys = pool_get(PHYS_BYTES, &d->phys_cap);
-    d->zctx = pool_zctx_get();
-    st_status rc = ST_OK;
-    if (!d->phys) {
-        rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        goto cleanup;
-    }
-    const pq_chunk *ch = &r->chunks[(size_t)rg * r->ncols + col];
-    const uint8_t *p = r->base + ch->start, *end = p + ch->len;
-    uint64_t done = 0, want_hi = row_off + nrows;
-    while (done < want_hi) {
-        d->page_off = (uint64_t)(p - r->base);
-        if (p >= end) {
-            rc = rd_fail(d, ST_ERR_CORRUPT, "the column chunk ends after %llu of %llu rows", (unsigned long long)done,
-                         (unsigned long long)rows);
-            goto cleanup;
-        }
-        st_pq_page_header h;
-        size_t hlen;
-        rc = st_pq_decode_page_header(p, (size_t)(end - p), d->page_off, &h, &hlen, e);
-        if (rc) {
-            st_error_prefix(e, "%s: row group %u, column '%s': ", r->name, rg, c->name);
-            goto cleanup;
-        }
-        const uint8_t *body = p + hlen;
-        if (h.compressed_page_size < 0 || (size_t)h.compressed_page_size > (size_t)(end - body)) {
-            rc = rd_fail(d, ST_ERR_CORRUPT, "page of %d bytes overruns the column chunk (%zu bytes left)", h.compressed_page_size,
-                         (size_t)(end - body));
-            goto cleanup;
-        }
-        p = body + h.compressed_page_size;
-        bool is_data = h.type == ST_PQ_PAGE_DATA || h.type == ST_PQ_PAGE_DATA_V2;
-        if (h.type != ST_PQ_PAGE_DICTIONARY && !is_data) continue; /* index or unknown pages */
-        uint32_t nvals = 0;
-        uint64_t lo = 0, hi = 0;
-        if (is_data) {
-            int32_t nv = h.type == ST_PQ_PAGE_DATA ? (h.has_data ? h.data.num_values : -1) : (h.has_data_v2 ? h.v2.num_values : -1);
-            if (nv < 0 || (h.type == ST_PQ_PAGE_DATA_V2 && h.v2.num_rows != nv)) {
-                rc = rd_fail(d, ST_ERR_CORRUPT, "data page declares %d values", nv);
-                goto cleanup;
-            }
-            nvals = (uint32_t)nv;
-            if (nvals > rows - done) {
-                rc = rd_fail(d, ST_ERR_CORRUPT, "page of %u values overruns the row group's %llu rows", nvals,
-                             (unsigned long long)rows);
-                goto cleanup;
-            }
-            lo = done > row_off ? done : row_off;
-            hi = done + nvals < want_hi ? done + nvals : want_hi;
-            if (lo >= hi) {
-                done += nvals;
-                continue; /* nothing wanted from this page */
-            }
-        }
-        if (h.has_crc) {
-            uint32_t crc = st_pq_crc32(body, (size_t)h.compressed_page_size);
-            if (crc != h.crc) {
-                rc = rd_fail(d, ST_ERR_CORRUPT, "page CRC mismatch (stored %08x, computed %08x)", h.crc, crc);
-                goto cleanup;
-            }
-        }
-        if (h.type == ST_PQ_PAGE_DICTIONARY) {
-            if (done > 0) {
-                rc = rd_fail(d, ST_ERR_CORRUPT, "dictionary page after data pages");
-                goto cleanup;
-            }
-            ST_CHECK(rc, decode_dictionary(d, &h, body));
-            continue;
-        }
-        d->dba_cap = (uint64_t)h.uncompressed_page_size * 1024 + (1u << 20);
-        if (d->dba_cap > (UINT64_C(1) << 32)) d->dba_cap = UINT64_C(1) << 32;
-        d->dba_bytes = 0;
-        ST_CHECK(rc, decode_data_page(d, &h, body, nvals, (uint32_t)(lo - done), (uint32_t)(hi - lo), out,
-                                      (uint32_t)(lo - row_off)));
-        done += nvals;
-    }
-    out->len = nrows;
-cleanup:
-    release_cur(d);
-    st_vector_free(d->dict);
-    pool_zctx_put(d->zctx);
-    pool_put(d->pbuf, d->pbuf_cap);
-    free(d->prev);
-    pool_put(d->phys, d->phys_cap);
-    pool_put(d, d->self_cap);
+    ST_TRY(prepare_out(r, out, nrows, e));
+    rd *d = rd_new(r, rg, col, e);
+    if (!d) return ST_ERR_NOMEM;
+    st_status rc = rd_read(d, row_off, nrows, out, 0);
+    if (rc == ST_OK) out->len = nrows;
+    rd_free(d);
     return rc;
+}
+
+/* ---- cursors ------------------------------------------------------------ */
+
+struct st_pq_cursor {
+    const st_pq_reader *r;
+    uint32_t rg, ncols;
+    uint64_t pos, rows;
+    rd **cols;
+    st_error *e; /* the error of the current call (the decoders keep a pointer) */
+};
+
+st_status st_pq_cursor_open(const st_pq_reader *r, uint32_t rg, const uint32_t *cols, uint32_t ncols,
+                            st_pq_cursor **out, st_error *e) {
+    *out = NULL;
+    uint32_t k = cols ? ncols : r->ncols;
+    if (rg >= r->nrg) return st_error_set(e, ST_ERR_INVALID, "%s: no row group %u", r->name, rg);
+    st_pq_cursor *cu = calloc(1, sizeof *cu);
+    if (!cu || !(cu->cols = calloc(k ? k : 1, sizeof *cu->cols))) {
+        free(cu);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    cu->r = r;
+    cu->rg = rg;
+    cu->rows = r->rg_rows[rg];
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t c = cols ? cols[i] : i;
+        if (c >= r->ncols) {
+            st_pq_cursor_close(cu);
+            return st_error_set(e, ST_ERR_INVALID, "%s: no column %u", r->name, c);
+        }
+        if (!(cu->cols[i] = rd_new(r, rg, c, e))) {
+            st_pq_cursor_close(cu);
+            return ST_ERR_NOMEM;
+        }
+        cu->ncols = i + 1;
+    }
+    *out = cu;
+    return ST_OK;
+}
+
+st_status st_pq_cursor_read(st_pq_cursor *cu, uint32_t max_rows, st_batch *out, st_error *e) {
+    if (out->ncols < cu->ncols)
+        return st_error_set(e, ST_ERR_INVALID, "%s: batch has %u columns, %u requested", cu->r->name, out->ncols, cu->ncols);
+    st_batch_reset(out);
+    uint64_t left = cu->rows - cu->pos;
+    uint32_t n = left < max_rows ? (uint32_t)left : max_rows;
+    for (uint32_t i = 0; i < cu->ncols; i++) {
+        rd *d = cu->cols[i];
+        if (!st_type_eq(out->cols[i]->type, d->c->type))
+            return st_error_set(e, ST_ERR_TYPE, "%s: column '%s' is read into a vector of another type", cu->r->name, d->c->name);
+        ST_TRY(prepare_out(cu->r, out->cols[i], n, e));
+        d->e = e;
+        ST_TRY(rd_read(d, 0, n, out->cols[i], 0));
+    }
+    cu->pos += n;
+    st_batch_set_len(out, n);
+    return ST_OK;
+}
+
+void st_pq_cursor_close(st_pq_cursor *cu) {
+    if (!cu) return;
+    for (uint32_t i = 0; i < cu->ncols; i++) rd_free(cu->cols[i]);
+    free(cu->cols);
+    free(cu);
 }
 
 st_status st_pq_read(const st_pq_reader *r, uint32_t rg, uint64_t row_off, uint32_t nrows, const uint32_t *cols,

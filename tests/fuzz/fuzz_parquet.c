@@ -3,8 +3,9 @@
  *
  * The input is opened as a Parquet file; when it opens, the zone maps are
  * fetched and every column of the first row groups is read (at most 65536
- * rows of each, in two ranges so that page skipping runs too).  Any outcome
- * but a crash, a hang, a leak or an out-of-bounds access is fine.
+ * rows of each, in two ranges so that page skipping runs too), and the first
+ * row group once more through a cursor in small batches.  Any outcome but a
+ * crash, a hang, a leak or an out-of-bounds access is fine.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (void)st_pq_read_column(r, g, c, cut, n - cut, v, &e);
             st_vector_free(v);
         }
+    }
+    if (nrg > 0 && s->nfields <= 64) {
+        st_type types[64];
+        st_schema_types(s, types);
+        st_batch *b = st_batch_new(types, s->nfields, 0);
+        st_pq_cursor *cu;
+        if (b && st_pq_cursor_open(r, 0, NULL, 0, &cu, &e) == ST_OK) {
+            uint64_t got = 0;
+            while (got < 65536 && st_pq_cursor_read(cu, 777, b, &e) == ST_OK && b->len) got += b->len;
+            st_pq_cursor_close(cu);
+        }
+        st_batch_free(b);
     }
     st_pq_close(r);
     return 0;

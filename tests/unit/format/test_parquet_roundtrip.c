@@ -194,6 +194,25 @@ static void check_file(const char *path, st_schema *s, st_vector **cols, uint32_
                 }
             }
         }
+        /* a cursor over the row group, in odd batches */
+        st_type types[8];
+        st_schema_types(s, types);
+        st_batch *b = st_batch_new(types, s->nfields, 0);
+        st_pq_cursor *cu;
+        ST_ASSERT_OK(st_pq_cursor_open(r, g, NULL, 0, &cu, &err_));
+        uint64_t got = 0;
+        for (;;) {
+            ST_ASSERT_OK(st_pq_cursor_read(cu, 333, b, &err_));
+            if (b->len == 0) break;
+            for (uint32_t c = 0; c < s->nfields; c++)
+                for (uint32_t i = 0; i < b->len; i++)
+                    if (!same_value(s->fields[c].type, cols[c], (uint32_t)(base + got + i), b->cols[c], i))
+                        fail_msg("cursor: col %u row %llu differs", c, (unsigned long long)(base + got + i));
+            got += b->len;
+        }
+        assert_int_equal(got, rows);
+        st_pq_cursor_close(cu);
+        st_batch_free(b);
         base += rows;
     }
     assert_int_equal(base, n);
