@@ -28,9 +28,10 @@
  * nested groups are refused with an error naming the column; so are
  * encrypted files and chunks stored in other files.
  *
- * Reading is by (row group, row range, columns).  The reader is immutable
- * after open: any number of threads may read different (or the same) row
- * groups at once.  Strings are zero-copy where possible (values point into
+ * Reading is by (row group, row range, columns), or streaming through a
+ * cursor that reads a row group in batches.  The reader is immutable after
+ * open: any number of threads may read different (or the same) row groups
+ * at once.  Strings are zero-copy where possible (values point into
  * the mapped file or into decompressed pages, which the output vector pins).
  *
  * Zone maps: st_pq_rg_zonemaps gives one per column per row group, built
