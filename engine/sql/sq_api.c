@@ -6,16 +6,20 @@
  * IN-list tables, materialized collections); the memory accountant; the
  * physical plan and its executor.  Closing the statement frees all of it.
  *
- * EXPLAIN SELECT ... returns the logical plan (after filter pushdown) as
- * rows of one VARCHAR column "plan"; st_query_explain gives the same text
- * for any prepared statement.
+ * EXPLAIN SELECT ... returns the plan (after filter pushdown) with each
+ * scan's pruning counts as rows of one VARCHAR column "plan"; EXPLAIN
+ * ANALYZE runs the statement first (its rows are counted, not returned) and
+ * adds what each operator did.  st_query_explain gives the same text (or
+ * JSON) for any prepared statement.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine/sql.h"
 #include "engine/sql/sql_int.h"
+#include "format/pool.h"
 
 struct st_query {
     st_arena *arena;
@@ -28,7 +32,11 @@ struct st_query {
     uint32_t ncols;
     const char **names;
     st_type *types;
-    st_sbuf explain;
+    sq_lop *root;
+    uint32_t nthreads;
+    bool no_prune;
+    bool analyze, analyzed; /* counters on; the statement ran to its end */
+    uint64_t an_rows, an_ns;
     bool is_explain, explain_done;
     st_vector *explain_vec;
     st_batch out;
@@ -54,7 +62,6 @@ void st_query_close(st_query *q) {
     if (q->planned) sq_plan_free(&q->plan);
     sq_pool_free(&q->pool);
     sq_vec_free(q->explain_vec);
-    st_sbuf_free(&q->explain);
     st_arena_free(q->arena);
     free(q->sql);
     free(q);
@@ -92,13 +99,18 @@ st_status st_query_prepare(st_catalog *cat, const char *sql, const st_sql_opts *
     b.opts = opts;
     b.pool = &q->pool;
     b.now_us = opts->now_us != INT64_MIN ? opts->now_us : clock_now_us();
-    sq_lop *root;
     const char **names;
-    ST_CHECK(rc, sq_bind(&b, st.sel, &root, &names, e));
-    sq_plan_print(root, b.cidnames, b.cidcap, &q->explain);
-    if (q->explain.failed) {
-        rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        goto fail;
+    ST_CHECK(rc, sq_bind(&b, st.sel, &q->root, &names, e));
+    ST_CHECK(rc, sq_plan_describe(q->arena, q->root, b.cidnames, b.cidcap, e));
+    q->nthreads = opts->threads;
+    q->no_prune = opts->no_prune;
+    q->analyze = st.analyze || opts->analyze;
+    ST_CHECK(rc, sq_plan_build(q->arena, q->sql, q->root, b.next_cid, &q->pool, &q->plan, e));
+    q->planned = true;
+    if (!st.explain || st.analyze) {
+        st_sql_opts xo = *opts;
+        xo.analyze = q->analyze;
+        ST_CHECK(rc, sq_exec_new(&q->plan, q->sql, &q->mem, &xo, b.now_us, &q->x, e));
     }
     if (st.explain) {
         q->is_explain = true;
@@ -114,12 +126,9 @@ st_status st_query_prepare(st_catalog *cat, const char *sql, const st_sql_opts *
         *out = q;
         return ST_OK;
     }
-    q->ncols = root->nout;
+    q->ncols = q->root->nout;
     q->names = names;
-    q->types = root->types;
-    ST_CHECK(rc, sq_plan_build(q->arena, q->sql, root, b.next_cid, &q->pool, &q->plan, e));
-    q->planned = true;
-    ST_CHECK(rc, sq_exec_new(&q->plan, q->sql, &q->mem, opts, b.now_us, &q->x, e));
+    q->types = q->root->types;
     *out = q;
     return ST_OK;
 cleanup:
@@ -132,23 +141,81 @@ uint32_t st_query_ncols(const st_query *q) { return q->ncols; }
 const char *st_query_col_name(const st_query *q, uint32_t i) { return q->names[i]; }
 st_type st_query_col_type(const st_query *q, uint32_t i) { return q->types[i]; }
 
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* EXPLAIN ANALYZE: run the statement to its end, counting its rows. */
+static st_status run_all(st_query *q, st_error *e) {
+    if (q->analyzed || !q->x) return ST_OK;
+    uint64_t t0 = mono_ns();
+    for (;;) {
+        sq_chunk ch;
+        ST_TRY(sq_exec_next(q->x, &ch, e));
+        if (ch.n == 0) break;
+        q->an_rows += ch.n;
+    }
+    q->an_ns = mono_ns() - t0;
+    q->analyzed = true;
+    return ST_OK;
+}
+
+/* Every scan's pruning counts (opens the kept groups, reads no data). */
+static st_status prepare_scans(st_query *q, st_error *e) {
+    for (uint32_t i = 0; i < q->plan.npipes; i++) {
+        sq_scan *s = q->plan.pipes[i]->scan;
+        if (s) ST_TRY(sq_scan_prepare(s, st_thread_count(q->nthreads), q->no_prune, e));
+    }
+    return ST_OK;
+}
+
+st_status st_query_explain(st_query *q, bool json, st_sbuf *sb, st_error *e) {
+    if (q->is_explain && q->analyze) ST_TRY(run_all(q, e));
+    ST_TRY(prepare_scans(q, e));
+    sq_explain_in in = {q->root, &q->plan, q->analyze && q->analyzed, q->an_ns, q->an_rows};
+    if (!json) {
+        sq_explain_text(&in, sb);
+    } else {
+        json_t *j = sq_explain_json(&in);
+        char *txt = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(j);
+        if (!txt) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        st_sbuf_printf(sb, "%s\n", txt);
+        free(txt);
+    }
+    if (sb->failed) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    return ST_OK;
+}
+
+bool st_query_is_explain(const st_query *q) { return q->is_explain; }
+
 static st_status explain_next(st_query *q, const st_batch **out, st_error *e) {
     *out = NULL;
     if (q->explain_done) return ST_OK;
     q->explain_done = true;
-    const char *s = st_sbuf_cstr(&q->explain);
+    st_sbuf text = ST_SBUF_INIT;
+    st_status rc = st_query_explain(q, false, &text, e);
+    if (rc != ST_OK) {
+        st_sbuf_free(&text);
+        return rc;
+    }
+    const char *s = st_sbuf_cstr(&text);
     uint32_t lines = 0;
     for (const char *p = s; *p; p++)
         if (*p == '\n') lines++;
     q->explain_vec = sq_vec_new(st_type_make(ST_T_VARCHAR), lines ? lines : 1);
-    if (!q->explain_vec) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    if (!q->explain_vec) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
     uint32_t i = 0;
-    for (const char *p = s; *p;) {
+    for (const char *p = s; rc == ST_OK && *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        ST_TRY(st_vector_set_str(q->explain_vec, i++, p, (uint32_t)len, e));
+        rc = st_vector_set_str(q->explain_vec, i++, p, (uint32_t)len, e);
         p += len + (nl ? 1 : 0);
     }
+    st_sbuf_free(&text);
+    if (rc != ST_OK) return rc;
     q->explain_vec->len = i;
     q->out.ncols = 1;
     q->out.cols = &q->explain_vec;
@@ -163,9 +230,15 @@ st_status st_query_next(st_query *q, const st_batch **out, st_error *e) {
     *out = NULL;
     if (q->is_explain) return explain_next(q, out, e);
     sq_chunk ch;
+    uint64_t t0 = q->analyze ? mono_ns() : 0;
     st_status rc = sq_exec_next(q->x, &ch, e);
     if (rc != ST_OK) return rc;
-    if (ch.n == 0) return ST_OK;
+    if (q->analyze) q->an_ns += mono_ns() - t0;
+    if (ch.n == 0) {
+        q->analyzed = true;
+        return ST_OK;
+    }
+    q->an_rows += ch.n;
     q->out.ncols = ch.ncols;
     q->out.cols = ch.cols;
     q->out.len = ch.len;
@@ -180,10 +253,6 @@ st_status st_query_next(st_query *q, const st_batch **out, st_error *e) {
     }
     *out = &q->out;
     return ST_OK;
-}
-
-void st_query_explain(const st_query *q, st_sbuf *sb) {
-    st_sbuf_append(sb, q->explain.p ? q->explain.p : "", q->explain.len);
 }
 
 uint64_t st_query_peak_memory(const st_query *q) { return q->mem.peak; }

@@ -1232,7 +1232,10 @@ st_status sq_parse(st_arena *a, const char *sql, uint32_t n, sq_stmt *out, st_er
     memset(out, 0, sizeof *out);
     if (cur(&p)->kind == TK_EOF)
         return sq_err_at(e, ST_ERR_PARSE, sql, 0, "empty query: expected SELECT");
-    if (accept_kw(&p, "EXPLAIN")) out->explain = true;
+    if (accept_kw(&p, "EXPLAIN")) {
+        out->explain = true;
+        if (accept_kw(&p, "ANALYZE")) out->analyze = true;
+    }
     if (!is_kw(cur(&p), "SELECT") && !is_kw(cur(&p), "WITH") && !is_op(cur(&p), OP_LPAREN)) {
         sq_tok *k = cur(&p);
         if (k->kind == TK_IDENT &&

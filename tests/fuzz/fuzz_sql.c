@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int i = 0; i < 64; i++)
             if (st_query_next(q, &b, &e) != ST_OK || !b) break;
         st_sbuf sb = ST_SBUF_INIT;
-        st_query_explain(q, &sb);
+        st_query_explain(q, false, &sb, &e);
         st_sbuf_free(&sb);
     }
     st_query_close(q);

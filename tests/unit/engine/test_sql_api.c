@@ -347,7 +347,7 @@ static void test_metadata_and_codes(void **state) {
     assert_int_equal(st_query_col_type(q, 0).id, ST_T_INT64);
     assert_int_equal(st_query_col_type(q, 2).id, ST_T_DOUBLE);
     st_sbuf sb = ST_SBUF_INIT;
-    st_query_explain(q, &sb);
+    ST_ASSERT_OK(st_query_explain(q, false, &sb, &err_));
     assert_non_null(strstr(st_sbuf_cstr(&sb), "SCAN big"));
     st_sbuf_free(&sb);
     st_query_close(q);
