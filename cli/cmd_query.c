@@ -31,7 +31,15 @@ static st_status lazy_open(st_catalog *c, const char *name, int64_t ver, int64_t
     return l->inner->ops->open(l->inner, name, ver, ts, out, e);
 }
 
-static const st_catalog_ops lazy_ops = {lazy_open, NULL};
+/* Statements that write (CREATE TABLE AS, INSERT) need the warehouse. */
+static void *lazy_warehouse(st_catalog *c) {
+    lazycat *l = c->impl;
+    st_error e;
+    if (!l->inner && st_warehouse_catalog_open(l->dir, &l->inner, &e) != ST_OK) return NULL;
+    return l->inner->ops->warehouse ? l->inner->ops->warehouse(l->inner) : NULL;
+}
+
+static const st_catalog_ops lazy_ops = {lazy_open, NULL, lazy_warehouse};
 
 static int cmd_query(st_cli *cli, int argc, char **argv) {
     const char *format = "table", *as_of = NULL, *mem = NULL;

@@ -115,6 +115,10 @@ typedef struct st_catalog_ops {
     st_status (*open)(st_catalog *c, const char *name, int64_t as_of_version,
                       int64_t as_of_ts_us, st_source **out, st_error *e);
     void (*close)(st_catalog *c);
+    /* The warehouse the tables live in, for statements that write them
+     * (CREATE TABLE AS, INSERT): an st_warehouse * (engine/warehouse.h), or
+     * NULL (a NULL op: read-only catalog). */
+    void *(*warehouse)(st_catalog *c);
 } st_catalog_ops;
 struct st_catalog {
     const st_catalog_ops *ops;

@@ -41,6 +41,10 @@ struct st_query {
     st_vector *explain_vec;
     st_batch out;
     uint32_t sel[SQ_CHUNK];
+    /* CREATE TABLE AS / INSERT / COPY: the writer, and the one-row result */
+    sq_write *w;
+    bool write_done;
+    st_vector *wres[2];
 };
 
 void st_sql_opts_init(st_sql_opts *o) {
@@ -62,6 +66,9 @@ void st_query_close(st_query *q) {
     if (q->planned) sq_plan_free(&q->plan);
     sq_pool_free(&q->pool);
     sq_vec_free(q->explain_vec);
+    sq_write_free(q->w);
+    sq_vec_free(q->wres[0]);
+    sq_vec_free(q->wres[1]);
     st_arena_free(q->arena);
     free(q->sql);
     free(q);
@@ -100,6 +107,24 @@ st_status st_query_prepare(st_catalog *cat, const char *sql, const st_sql_opts *
     b.pool = &q->pool;
     b.now_us = opts->now_us != INT64_MIN ? opts->now_us : clock_now_us();
     const char **names;
+    if (st.kind != SQ_SELECT) {
+        /* bind the query as written to learn its columns, check the target,
+         * then bind it again wrapped (sq_write.c) */
+        ST_CHECK(rc, sq_bind(&b, st.sel, &q->root, &names, e));
+        ST_CHECK(rc, sq_write_setup(cat, q->sql, &st, q->root->nout, names, q->root->types, &q->w, e));
+        sq_stmt st2;
+        ST_CHECK(rc, sq_parse(q->arena, q->sql, (uint32_t)n, &st2, e));
+        ST_CHECK(rc, sq_write_wrap(q->arena, q->w, &st2, &st.sel, e));
+        sq_binder b2;
+        memset(&b2, 0, sizeof b2);
+        b2.a = q->arena;
+        b2.sql = q->sql;
+        b2.cat = cat;
+        b2.opts = opts;
+        b2.pool = &q->pool;
+        b2.now_us = b.now_us;
+        b = b2;
+    }
     ST_CHECK(rc, sq_bind(&b, st.sel, &q->root, &names, e));
     ST_CHECK(rc, sq_plan_describe(q->arena, q->root, b.cidnames, b.cidcap, e));
     q->nthreads = opts->threads;
@@ -129,6 +154,19 @@ st_status st_query_prepare(st_catalog *cat, const char *sql, const st_sql_opts *
     q->ncols = q->root->nout;
     q->names = names;
     q->types = q->root->types;
+    if (q->w) {
+        bool copy = sq_write_is_copy(q->w);
+        q->ncols = copy ? 1 : 2;
+        q->names = st_arena_alloc(q->arena, 2 * sizeof *q->names);
+        q->types = st_arena_alloc(q->arena, 2 * sizeof *q->types);
+        if (!q->names || !q->types) {
+            rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        q->names[0] = "rows";
+        q->names[1] = "version";
+        q->types[0] = q->types[1] = st_type_make(ST_T_INT64);
+    }
     *out = q;
     return ST_OK;
 cleanup:
@@ -226,9 +264,48 @@ static st_status explain_next(st_query *q, const st_batch **out, st_error *e) {
     return ST_OK;
 }
 
+/* A write statement: run the query into the writer, commit, and return
+ * one row (rows written, and the new version of a table). */
+static st_status write_next(st_query *q, const st_batch **out, st_error *e) {
+    *out = NULL;
+    if (q->write_done) return ST_OK;
+    q->write_done = true;
+    for (;;) {
+        sq_chunk ch;
+        ST_TRY(sq_exec_next(q->x, &ch, e));
+        if (ch.n == 0) break;
+        st_batch b;
+        memset(&b, 0, sizeof b);
+        b.ncols = ch.ncols;
+        b.cols = ch.cols;
+        b.len = ch.len;
+        for (uint32_t i = 0; i < ch.ncols; i++) ch.cols[i]->len = ch.len;
+        b.sel = (uint32_t *)ch.sel;
+        b.sel_len = ch.sel ? ch.n : 0;
+        ST_TRY(sq_write_add(q->w, &b, e));
+    }
+    ST_TRY(sq_write_finish(q->w, e));
+    int64_t vals[2] = {(int64_t)sq_write_rows(q->w), sq_write_version(q->w)};
+    for (uint32_t i = 0; i < q->ncols; i++) {
+        q->wres[i] = sq_vec_new(st_type_make(ST_T_INT64), 1);
+        if (!q->wres[i]) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        ST_VEC(q->wres[i], int64_t)[0] = vals[i];
+        st_vector_set_valid(q->wres[i], 0);
+        q->wres[i]->len = 1;
+    }
+    q->out.ncols = q->ncols;
+    q->out.cols = q->wres;
+    q->out.len = 1;
+    q->out.sel = NULL;
+    q->out.sel_len = 0;
+    *out = &q->out;
+    return ST_OK;
+}
+
 st_status st_query_next(st_query *q, const st_batch **out, st_error *e) {
     *out = NULL;
     if (q->is_explain) return explain_next(q, out, e);
+    if (q->w) return write_next(q, out, e);
     sq_chunk ch;
     uint64_t t0 = q->analyze ? mono_ns() : 0;
     st_status rc = sq_exec_next(q->x, &ch, e);

@@ -242,11 +242,49 @@ struct sq_sel {
     uint32_t set_pos;
 };
 
+typedef enum {
+    SQ_SELECT = 0,
+    SQ_CREATE,    /* CREATE TABLE t [PARTITION BY ...] [CLUSTER BY (...)] AS query */
+    SQ_INSERT,    /* INSERT INTO t query */
+    SQ_OVERWRITE, /* INSERT OVERWRITE [TABLE] t query */
+    SQ_COPY       /* COPY (query) TO 'path' [(option value, ...)] */
+} sq_stmt_kind;
+
+typedef struct sq_copyopt {
+    const char *name, *value; /* as written (value: word or string) */
+    uint32_t pos, vpos;
+} sq_copyopt;
+
 typedef struct sq_stmt {
     sq_sel *sel;
     bool explain;
     bool analyze; /* EXPLAIN ANALYZE */
+    uint8_t kind; /* sq_stmt_kind */
+    /* CREATE / INSERT: the table ("gold.t"); COPY: the path */
+    const char *target;
+    uint32_t target_pos;
+    uint8_t part_kind;      /* st_part_kind (format/logrec.h) */
+    const char *part_col;   /* PARTITION BY column */
+    uint32_t part_pos;
+    const char **cluster;   /* CLUSTER BY columns */
+    uint32_t *cluster_pos;
+    uint32_t ncluster;
+    sq_copyopt *copts;      /* COPY options */
+    uint32_t ncopts;
+    uint32_t sel_pos;       /* where the query starts */
 } sq_stmt;
+
+/* Statements that write (sq_write.c). */
+typedef struct sq_write sq_write;
+st_status sq_write_setup(st_catalog *cat, const char *sql, const sq_stmt *st, uint32_t ncols,
+                         const char **names, const st_type *types, sq_write **out, st_error *e);
+st_status sq_write_wrap(st_arena *a, const sq_write *w, const sq_stmt *st, sq_sel **out, st_error *e);
+st_status sq_write_add(sq_write *w, const st_batch *b, st_error *e);
+st_status sq_write_finish(sq_write *w, st_error *e);
+uint64_t sq_write_rows(const sq_write *w);
+int64_t sq_write_version(const sq_write *w);
+bool sq_write_is_copy(const sq_write *w);
+void sq_write_free(sq_write *w);
 
 /* Parse one statement (an optional trailing ';').  Errors are ST_ERR_PARSE
  * with the position of the offending token. */

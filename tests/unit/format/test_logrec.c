@@ -166,7 +166,7 @@ static void test_strict_body(void **state) {
     st_logentry *le;
     static const char *const bad[] = {
         "[]",
-        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0}",
+        "{\"strata_log\":3,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0}",
         "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"extra\":1}",
         "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"frob\",\"read_version\":0}",
         "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":5}",
