@@ -135,7 +135,7 @@ static void test_columns(void **state) {
     /* a wide decimal and a compound key of mixed widths */
     st_vector *d = st_vector_new(st_type_decimal(30, 2), N), *s = st_vector_new(st_type_make(ST_T_VARCHAR), N);
     for (uint32_t i = 0; i < N; i++) {
-        st_i128 x = ((st_i128)(int64_t)st_test_rand() << 40) + i;
+        st_i128 x = (st_i128)((unsigned __int128)st_test_rand() << 40) + i;
         if (i % 11 == 0) ST_ASSERT_OK(st_vector_append_null(d, &err_));
         else ST_ASSERT_OK(st_vector_append(d, &x, &err_));
         ST_ASSERT_OK(st_vector_append_str(s, "abc", i % 4, &err_));
