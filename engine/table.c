@@ -463,6 +463,12 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
     if (le->txn_app && other->txn_app && !strcmp(le->txn_app, other->txn_app) &&
         other->txn_seq >= le->txn_seq)
         return ST_ERR_EXISTS;
+    /* a transform decided which rows to replace from the rows it read: any
+     * other change to the rows (or to what was consumed) invalidates that */
+    if ((le->op == ST_OP_TRANSFORM || le->ndvs || le->ninputs) && (has_data_change(other) || other->ninputs))
+        return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " (%s) changed the table while this "
+                            "transform was running; run it again", t->name.full, other->version,
+                            st_log_op_name((st_log_op)other->op));
     if (le->op == ST_OP_CREATE) {
         /* another writer created the table first: fine if the schemas agree */
         if (other->op == ST_OP_CREATE && other->schema && le->schema) {
@@ -498,12 +504,6 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
     if (le->op == ST_OP_RESTORE && le->restore_of < after->retain_from)
         return st_error_set(e, ST_ERR_CONFLICT, "%s: a vacuum removed the files of version %" PRId64
                             " while it was being restored", t->name.full, le->restore_of);
-    /* a transform decided which rows to replace from the rows it read: any
-     * other change to the rows (or to what was consumed) invalidates that */
-    if ((le->op == ST_OP_TRANSFORM || le->ndvs || le->ninputs) && (has_data_change(other) || other->ninputs))
-        return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " (%s) changed the table while this "
-                            "transform was running; run it again", t->name.full, other->version,
-                            st_log_op_name((st_log_op)other->op));
     /* rewriting a segment whose deletion vector changed would bring its
      * deleted rows back */
     for (uint32_t i = 0; i < le->nremoves; i++)

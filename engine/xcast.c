@@ -53,6 +53,22 @@ bool st_cast_allowed(st_type from, st_type to) {
 
 /* ---- intermediate forms ---------------------------------------------------------- */
 
+static st_i128 read_exact(st_type t, const void *p);
+static double read_double(st_type t, const void *p);
+static bool rescale(st_i128 v, int from, int to, st_i128 *out);
+
+bool st_value_exact(st_type t, const void *v, st_i128 *out, int *scale) {
+    cls c = class_of(t);
+    if (c != C_BOOL && c != C_INT && c != C_UINT && c != C_DEC) return false;
+    *out = read_exact(t, v);
+    *scale = t.id == ST_T_DECIMAL ? t.scale : 0;
+    return true;
+}
+
+double st_value_double(st_type t, const void *v) { return read_double(t, v); }
+
+bool st_rescale(st_i128 v, int from, int to, st_i128 *out) { return rescale(v, from, to, out); }
+
 static int scale_of(st_type t) { return t.id == ST_T_DECIMAL ? t.scale : 0; }
 
 static st_i128 read_exact(st_type t, const void *p) {

@@ -40,6 +40,15 @@ bool st_cast_allowed(st_type from, st_type to);
  * Errors: only out-of-memory. */
 st_status st_cast_vector(const st_vector *in, st_type to, st_vector *out, uint64_t *fail, st_error *e);
 
+/* A numeric value (BOOLEAN, integers, DECIMAL) as an exact scaled integer:
+ * false for other types.  *scale is the decimal scale (0 for integers). */
+bool st_value_exact(st_type t, const void *v, st_i128 *out, int *scale);
+/* A numeric value (any numeric type, FLOAT/DOUBLE included) as a double. */
+double st_value_double(st_type t, const void *v);
+/* v at scale `from` to scale `to`, rounding half away from zero; false on
+ * overflow (|result| >= 10^38). */
+bool st_rescale(st_i128 v, int from, int to, st_i128 *out);
+
 /* One value (for messages and tests): ST_ERR_INVALID with a message when it
  * cannot be cast. */
 st_status st_cast_value(st_type from, const void *v, st_type to, void *out, st_arena *strings, st_error *e);
