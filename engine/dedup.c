@@ -35,7 +35,7 @@ struct st_dedup {
     uint8_t *kbuf;
     uint64_t kused, kcap;
     uint64_t offered;
-    /* scratch: one batch's serialized keys */
+    /* scratch for offers: one batch's serialized keys */
     uint8_t *sb;
     size_t sbcap;
     uint64_t *soff;
@@ -96,7 +96,17 @@ uint64_t st_dedup_bytes(const st_dedup *d) {
 
 /* ---- serialization ------------------------------------------------------------------ */
 
-static st_status serialize(st_dedup *d, st_vector *const *keys, const uint32_t *rows, uint32_t n, st_error *e) {
+/* Serialized keys of one batch: the table's scratch for offers, a local one
+ * for finds (which may run on several threads at once). */
+typedef struct scratch {
+    uint8_t *sb;
+    size_t sbcap;
+    uint64_t *soff;
+    uint32_t soffcap;
+} scratch;
+
+static st_status serialize(const st_dedup *d, scratch *x, st_vector *const *keys, const uint32_t *rows, uint32_t n,
+                           st_error *e) {
     size_t need = 0;
     if (d->fixed) {
         need = (size_t)d->stride * n;
@@ -109,23 +119,23 @@ static st_status serialize(st_dedup *d, st_vector *const *keys, const uint32_t *
             const st_str *s = keys[c]->data;
             for (uint32_t k = 0; k < n; k++) need += 5 + s[rows ? rows[k] : k].len;
         }
-        if (n + 1 > d->soffcap) {
-            uint64_t *no = realloc(d->soff, (size_t)(n + 1) * sizeof *no);
+        if (n + 1 > x->soffcap) {
+            uint64_t *no = realloc(x->soff, (size_t)(n + 1) * sizeof *no);
             if (!no) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-            d->soff = no;
-            d->soffcap = n + 1;
+            x->soff = no;
+            x->soffcap = n + 1;
         }
     }
-    if (need > d->sbcap) {
-        uint8_t *nb = realloc(d->sb, need + 64);
+    if (need > x->sbcap) {
+        uint8_t *nb = realloc(x->sb, need + 64);
         if (!nb) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        d->sb = nb;
-        d->sbcap = need + 64;
+        x->sb = nb;
+        x->sbcap = need + 64;
     }
-    uint8_t *p = d->sb;
+    uint8_t *p = x->sb;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = rows ? rows[k] : k;
-        if (!d->fixed) d->soff[k] = (uint64_t)(p - d->sb);
+        if (!d->fixed) x->soff[k] = (uint64_t)(p - x->sb);
         for (uint32_t c = 0; c < d->nkeys; c++) {
             const st_vector *v = keys[c];
             bool null = st_vector_is_null(v, r) || v->type.id == ST_T_NULL;
@@ -148,17 +158,17 @@ static st_status serialize(st_dedup *d, st_vector *const *keys, const uint32_t *
             }
         }
     }
-    if (!d->fixed) d->soff[n] = (uint64_t)(p - d->sb);
+    if (!d->fixed) x->soff[n] = (uint64_t)(p - x->sb);
     return ST_OK;
 }
 
-static inline const uint8_t *row_key(const st_dedup *d, uint32_t k, uint32_t *len) {
+static inline const uint8_t *row_key(const st_dedup *d, const scratch *x, uint32_t k, uint32_t *len) {
     if (d->fixed) {
         *len = d->stride;
-        return d->sb + (size_t)k * d->stride;
+        return x->sb + (size_t)k * d->stride;
     }
-    *len = (uint32_t)(d->soff[k + 1] - d->soff[k]);
-    return d->sb + d->soff[k];
+    *len = (uint32_t)(x->soff[k + 1] - x->soff[k]);
+    return x->sb + x->soff[k];
 }
 
 static inline bool entry_eq(const st_dedup *d, uint64_t idx, const uint8_t *key, uint32_t len) {
@@ -240,7 +250,10 @@ st_status st_dedup_offer_hits(st_dedup *d, st_vector *const *keys, const uint32_
                               const int64_t *ord, const int64_t *ingest, const int64_t *line, const uint64_t *ref,
                               int64_t *hit, st_error *e) {
     if (n == 0) return ST_OK;
-    ST_TRY(serialize(d, keys, rows, n, e));
+    scratch x = {d->sb, d->sbcap, d->soff, d->soffcap};
+    st_status src = serialize(d, &x, keys, rows, n, e);
+    d->sb = x.sb, d->sbcap = x.sbcap, d->soff = x.soff, d->soffcap = x.soffcap;
+    ST_TRY(src);
     ST_TRY(grow_slots(d, d->n + n, e));
     ST_TRY(grow_entries(d, d->n + n, e));
     ST_TRY(reserve_keys(d, d->fixed ? (uint64_t)n * d->stride : d->soff[n], e));
@@ -249,7 +262,7 @@ st_status st_dedup_offer_hits(st_dedup *d, st_vector *const *keys, const uint32_
         if (k + PREFETCH < n) __builtin_prefetch(&slots[h[k + PREFETCH] & mask]);
         uint64_t hh = h[k], tag = hh >> 32, pos = hh & mask;
         uint32_t len;
-        const uint8_t *key = row_key(d, k, &len);
+        const uint8_t *key = row_key(d, &x, k, &len);
         for (;;) {
             uint64_t s = slots[pos];
             if (!s) { /* a new key */
@@ -288,13 +301,19 @@ st_status st_dedup_offer_hits(st_dedup *d, st_vector *const *keys, const uint32_
 st_status st_dedup_find(const st_dedup *d, st_vector *const *keys, const uint32_t *rows, uint32_t n, const uint64_t *h,
                         int64_t *out, st_error *e) {
     if (n == 0) return ST_OK;
-    ST_TRY(serialize((st_dedup *)d, keys, rows, n, e));
+    scratch x = {NULL, 0, NULL, 0};
+    st_status rc = serialize(d, &x, keys, rows, n, e);
+    if (rc) {
+        free(x.sb);
+        free(x.soff);
+        return rc;
+    }
     uint64_t mask = d->cap - 1;
     for (uint32_t k = 0; k < n; k++) {
         if (k + PREFETCH < n) __builtin_prefetch(&d->slots[h[k + PREFETCH] & mask]);
         uint64_t hh = h[k], tag = hh >> 32, pos = hh & mask;
         uint32_t len;
-        const uint8_t *key = row_key(d, k, &len);
+        const uint8_t *key = row_key(d, &x, k, &len);
         out[k] = -1;
         for (;;) {
             uint64_t s = d->slots[pos];
@@ -309,5 +328,7 @@ st_status st_dedup_find(const st_dedup *d, st_vector *const *keys, const uint32_
             pos = (pos + 1) & mask;
         }
     }
+    free(x.sb);
+    free(x.soff);
     return ST_OK;
 }

@@ -24,7 +24,8 @@
  * distinct counts); it doubles when half full.  Probes are prefetched a few
  * rows ahead.  Entries are kept in insertion order.
  *
- * Threading: one thread at a time per table.
+ * Threading: offers need the table to themselves; finds (which only read
+ * it) may run on several threads at once, between offers.
  */
 #ifndef ST_DEDUP_H
 #define ST_DEDUP_H

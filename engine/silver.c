@@ -500,7 +500,7 @@ static st_status pass1_task(void *ctx, uint64_t task, uint32_t worker, st_error 
         group *G = &r->groups[U->g];
         for (uint32_t j = 0; j < nv; j++) {
             uint64_t o = U->first + rows[vk[j]];
-            G->win[o >> 6] |= UINT64_C(1) << (o & 63);
+            __atomic_fetch_or(&G->win[o >> 6], UINT64_C(1) << (o & 63), __ATOMIC_RELAXED); /* units may share a word */
         }
     } else if (!rc && nv) {
         t0 = now_s();
@@ -1162,6 +1162,7 @@ static st_status attempt(st_warehouse *w, const st_xspec *sp, const st_silver_op
         }
     }
     /* commit */
+    if (o->before_commit) o->before_commit(o->hook_ctx, res->attempts);
     t0 = now_s();
     rc = st_table_commit(t, r->state, le, NULL, e);
     res->t.commit += now_s() - t0;

@@ -50,6 +50,10 @@ typedef struct st_silver_opts {
     int retries;           /* runs again after a conflict; < 0: default 3; 0: fail at once */
     uint64_t segment_rows; /* rows per output segment; 0 = ST_SILVER_SEGMENT_ROWS */
     bool skip_suite;       /* commit without checking the suite */
+    /* called once per attempt after its files are written, just before its
+     * commit (instrumentation and tests: another writer may commit here) */
+    void (*before_commit)(void *ctx, uint32_t attempt);
+    void *hook_ctx;
 } st_silver_opts;
 
 /* Per-stage time summed over threads (seconds of CPU-side wall time). */
