@@ -4,9 +4,8 @@
  * st_warehouse_catalog_open is the one function the query command needs from
  * the table layer: a catalog (engine/source.h) over the tables of a warehouse
  * directory, resolving "layer.name" and an as-of (version or commit time) to
- * a snapshot source.  It is implemented by the Bronze/warehouse module;
- * engine/wh_catalog_none.c stands in (every table name is "no warehouse
- * support in this build") until that lands, and must then be deleted.
+ * a snapshot source.  It is implemented by the warehouse module
+ * (engine/catalog.c).
  *
  * Contract for the implementation:
  *  - Opening is cheap (no table is read until open() asks for it); a missing

@@ -26,10 +26,20 @@
  *    zone map with no bounds, means "unknown": never prune on it.
  *  - Errors name the file and byte offset (corruption is reported, never
  *    returned as data).
+ *
+ * Stream sources (text files read straight from SQL, whose row boundaries
+ * are only known by reading them in order) set read_next: group_open then
+ * reports 0 units, unit_info and read are not called, and the caller reads
+ * each opened group with read_next, in order, until *done is set.  Calls
+ * on one source are serialized by the caller (one at a time, any thread);
+ * each fills the caller's `out` like read does, with at most
+ * ST_SOURCE_UNIT_MAX rows.  group_info's rows may be 0 (unknown).  Sources
+ * with units leave read_next NULL.
  */
 #ifndef ST_SOURCE_H
 #define ST_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "format/schema.h"
@@ -70,6 +80,9 @@ typedef struct st_source_ops {
     uint32_t (*partition_count)(st_source *s);
     const char *(*partition_label)(st_source *s, uint32_t p);
     void (*close)(st_source *s);
+    /* Stream sources only (see above); NULL for sources with units. */
+    st_status (*read_next)(st_source *s, uint32_t g, const uint32_t *cols, uint32_t ncols,
+                           st_batch *out, bool *done, st_error *e);
 } st_source_ops;
 
 struct st_source {

@@ -206,7 +206,7 @@ bool st_date_valid(int64_t y, unsigned m, unsigned d) {
 
 static const char *show(const char *s, size_t n, char *buf, size_t cap) {
     size_t k = n < cap - 4 ? n : cap - 4;
-    memcpy(buf, s, k);
+    if (k) memcpy(buf, s, k);
     if (k < n) memcpy(buf + k, "...", 3), k += 3;
     buf[k] = '\0';
     return buf;

@@ -13,7 +13,7 @@ void st_text_blob(st_sbuf *sb, const char *p, size_t n) {
     if (!st_sbuf_reserve(sb, n)) return;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c < 0x7F && c != '\\') {
+        if (c >= 0x20 && c < 0x7F && c != '\\' && c != '\'' && c != '"') {
             st_sbuf_putc(sb, (char)c);
         } else {
             char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};

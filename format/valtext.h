@@ -9,8 +9,8 @@
  *    the delimiter, a quote, CR or LF, or is empty, or starts/ends with a
  *    blank; an empty string is always "" so that it differs from NULL), or
  *    as a JSON string with escapes.
- *  - BLOB prints printable ASCII as is and every other byte (and '\') as
- *    \xHH, as DuckDB does.
+ *  - BLOB prints printable ASCII as is and every other byte (and '\', the
+ *    quotes ' and ") as \xHH, as DuckDB does.
  *  - NULL: plain "NULL" (the caller may choose another), CSV empty unquoted
  *    field, JSON null.  JSON: NaN and infinities are strings, temporal values
  *    are strings, numbers are exact JSON numbers.
