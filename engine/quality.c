@@ -25,7 +25,7 @@
 #include "engine/lineage.h"
 #include "engine/lookup.h"
 #include "engine/tsource.h"
-#include "engine/xcast.h"
+#include "engine/vcast.h"
 #include "format/hashvec.h"
 #include "format/io.h"
 #include "format/pool.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/xcast.h"
+#include "engine/vcast.h"
 #include "format/valtext.h"
 
 const char *const xeval_code_names[XEVAL_NCODES] = {"bad_value", "unmapped", "no_match", "overflow",

@@ -25,7 +25,7 @@
 
 #include "engine/lineage.h"
 #include "engine/warehouse.h"
-#include "engine/xcast.h"
+#include "engine/vcast.h"
 #include "engine/xspec_int.h"
 #include "format/io.h"
 

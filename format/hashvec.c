@@ -203,6 +203,11 @@ static inline uint64_t word_at(const st_vector *v, uint32_t r, int part) {
     }
 }
 
+uint64_t st_hash_word_at(const st_vector *v, uint32_t row, int part) {
+    if (v->type.id == ST_T_NULL || v->type.id == ST_T_INVALID) return ST_HASH_NULL_WORD;
+    return word_at(v, row, part);
+}
+
 void st_hashvec_column(uint64_t *h, const st_vector *v, const uint32_t *sel, uint32_t n) {
     st_simd_level l = st_simd_active();
     st_type_id id = (st_type_id)v->type.id;

@@ -106,6 +106,10 @@ void st_hashvec_column(uint64_t *h, const st_vector *v, const uint32_t *sel, uin
 void st_hashvec_key(uint64_t *h, st_vector *const *cols, uint32_t ncols, const uint32_t *sel,
                     uint32_t n);
 
+/* The normalized word of row `row` of v (part 1: a wide decimal's high
+ * word); ST_HASH_NULL_WORD for NULL. */
+uint64_t st_hash_word_at(const st_vector *v, uint32_t row, int part);
+
 /* The hash of one row's key (the scalar fold, for single lookups). */
 uint64_t st_hash_row(st_vector *const *cols, uint32_t ncols, uint32_t row);
 

@@ -8,7 +8,7 @@
 
 #include "engine/stdz.h"
 #include "engine/tz.h"
-#include "engine/xcast.h"
+#include "engine/vcast.h"
 #include "format/types.h"
 
 static st_vector *strvec(const char *const *vals, uint32_t n) {

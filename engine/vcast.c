@@ -1,5 +1,5 @@
 /*
- * xcast.c: vector casts (see xcast.h).
+ * vcast.c: vector casts (see vcast.h).
  *
  * Every value goes through one of three intermediate forms, so the matrix
  * of type pairs stays small: an exact scaled integer (st_i128 with a scale:
@@ -7,7 +7,7 @@
  * printers and strict parsers).  Same-type casts copy; the common widening
  * of integers has a straight loop.
  */
-#include "engine/xcast.h"
+#include "engine/vcast.h"
 
 #include <math.h>
 #include <string.h>

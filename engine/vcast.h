@@ -1,5 +1,5 @@
 /*
- * xcast.h: casting a column vector to another type, row by row exact, with
+ * vcast.h: casting a column vector to another type, row by row exact, with
  * the rows that cannot be cast reported in a bitmap (never silently wrong).
  *
  * What may be cast to what is decided before any data is read
