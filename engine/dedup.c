@@ -13,12 +13,14 @@
  */
 #include "engine/dedup.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "format/hashvec.h"
 
-#define PREFETCH 12
+#define PREFETCH 8
 
 struct st_dedup {
     uint32_t nkeys;
@@ -46,6 +48,27 @@ static uint32_t fixed_bytes(st_type t) { /* serialized payload of a fixed-width 
     return t.id == ST_T_DECIMAL && st_decimal_is_wide(t) ? 16 : 8;
 }
 
+/* The tables are probed at random: with 4 KB pages nearly every probe of a
+ * table of tens of MB also misses the TLB.  Ask for transparent huge pages
+ * on the 2 MB-aligned interior of a large block before it is first written
+ * (a hint: where THP is off, nothing changes). */
+static void want_huge(void *p, size_t bytes) {
+    const uintptr_t H = (uintptr_t)2 << 20;
+    if (!p || bytes < 2 * H) return;
+    uintptr_t a = ((uintptr_t)p + H - 1) & ~(H - 1), b = ((uintptr_t)p + bytes) & ~(H - 1);
+    if (b > a) (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+}
+
+/* realloc, with the new block advised before the copy touches it */
+static void *grow_block(void *old, size_t oldb, size_t newb) {
+    void *p = malloc(newb);
+    if (!p) return NULL;
+    want_huge(p, newb);
+    if (old) memcpy(p, old, oldb);
+    free(old);
+    return p;
+}
+
 st_status st_dedup_new(const st_type *types, uint32_t nkeys, uint64_t expected, st_dedup **out, st_error *e) {
     *out = NULL;
     if (nkeys == 0 || nkeys > ST_DEDUP_MAX_KEYS)
@@ -63,7 +86,11 @@ st_status st_dedup_new(const st_type *types, uint32_t nkeys, uint64_t expected, 
     if (expected > ((uint64_t)1 << 31)) expected = (uint64_t)1 << 31;
     d->cap = 1024;
     while (d->cap < expected * 2) d->cap *= 2;
-    d->slots = calloc(d->cap, sizeof *d->slots);
+    d->slots = malloc(d->cap * sizeof *d->slots);
+    if (d->slots) {
+        want_huge(d->slots, d->cap * sizeof *d->slots);
+        memset(d->slots, 0, d->cap * sizeof *d->slots);
+    }
     if (!d->slots) {
         uint64_t cap = d->cap;
         free(d);
@@ -105,6 +132,46 @@ typedef struct scratch {
     uint32_t soffcap;
 } scratch;
 
+/* One fixed-width key column into its place in every row's key (a null byte
+ * then the value's normalized word, two for a wide decimal). */
+static void serialize_fixed_col(const st_vector *v, st_type t, const uint32_t *rows, uint32_t n, uint8_t *base,
+                                uint32_t stride) {
+    bool nulls = v->validity != NULL || v->type.id == ST_T_NULL;
+    st_type_id id = (st_type_id)v->type.id;
+    bool w64 = id == ST_T_INT64 || id == ST_T_UINT64 || id == ST_T_TIMESTAMP || id == ST_T_TIMESTAMP_NS ||
+               (id == ST_T_DECIMAL && !st_decimal_is_wide(v->type));
+    if (!nulls && w64) {
+        const uint64_t *d = v->data;
+        for (uint32_t k = 0; k < n; k++, base += stride) {
+            uint64_t w = d[rows ? rows[k] : k];
+            base[0] = 0;
+            memcpy(base + 1, &w, 8);
+        }
+        return;
+    }
+    if (!nulls && (id == ST_T_INT32 || id == ST_T_DATE)) {
+        const int32_t *d = v->data;
+        for (uint32_t k = 0; k < n; k++, base += stride) {
+            uint64_t w = (uint64_t)(int64_t)d[rows ? rows[k] : k];
+            base[0] = 0;
+            memcpy(base + 1, &w, 8);
+        }
+        return;
+    }
+    bool wide = fixed_bytes(t) == 16;
+    for (uint32_t k = 0; k < n; k++, base += stride) {
+        uint32_t r = rows ? rows[k] : k;
+        bool null = v->type.id == ST_T_NULL || st_vector_is_null(v, r);
+        uint64_t w = null ? 0 : st_hash_word_at(v, r, 0);
+        base[0] = null;
+        memcpy(base + 1, &w, 8);
+        if (wide) {
+            w = null ? 0 : st_hash_word_at(v, r, 1);
+            memcpy(base + 9, &w, 8);
+        }
+    }
+}
+
 static st_status serialize(const st_dedup *d, scratch *x, st_vector *const *keys, const uint32_t *rows, uint32_t n,
                            st_error *e) {
     size_t need = 0;
@@ -131,6 +198,14 @@ static st_status serialize(const st_dedup *d, scratch *x, st_vector *const *keys
         if (!nb) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
         x->sb = nb;
         x->sbcap = need + 64;
+    }
+    if (d->fixed) { /* column by column, one typed loop each */
+        uint32_t off = 0;
+        for (uint32_t c = 0; c < d->nkeys; c++) {
+            serialize_fixed_col(keys[c], d->types[c], rows, n, x->sb + off, d->stride);
+            off += 1 + fixed_bytes(d->types[c]);
+        }
+        return ST_OK;
     }
     uint8_t *p = x->sb;
     for (uint32_t k = 0; k < n; k++) {
@@ -183,8 +258,10 @@ static st_status grow_slots(st_dedup *d, uint64_t want, st_error *e) {
     uint64_t cap = d->cap;
     while (cap < want * 2) cap *= 2;
     if (cap == d->cap) return ST_OK;
-    uint64_t *ns = calloc(cap, sizeof *ns);
+    uint64_t *ns = malloc(cap * sizeof *ns);
     if (!ns) return st_error_set(e, ST_ERR_NOMEM, "out of memory (dedup table of %llu slots)", (unsigned long long)cap);
+    want_huge(ns, cap * sizeof *ns);
+    memset(ns, 0, cap * sizeof *ns);
     uint64_t mask = cap - 1;
     for (uint64_t i = 0; i < d->n; i++) {
         uint64_t pos = d->hash[i] & mask;
@@ -202,11 +279,12 @@ static st_status grow_entries(st_dedup *d, uint64_t want, st_error *e) {
     if (want >= UINT32_MAX) return st_error_set(e, ST_ERR_LIMIT, "dedup: more than 4 billion keys");
     uint64_t cap = d->ecap ? d->ecap : 1024;
     while (cap < want) cap *= 2;
-    uint64_t *nh = realloc(d->hash, cap * sizeof *nh);
+    uint64_t old = d->ecap < d->n ? d->ecap : d->n; /* entries in use */
+    uint64_t *nh = grow_block(d->hash, old * sizeof *nh, cap * sizeof *nh);
     if (nh) d->hash = nh;
-    uint32_t *nc = nh ? realloc(d->count, cap * sizeof *nc) : NULL;
+    uint32_t *nc = nh ? grow_block(d->count, old * sizeof *nc, cap * sizeof *nc) : NULL;
     if (nc) d->count = nc;
-    st_dedup_win *nw = nc ? realloc(d->win, cap * sizeof *nw) : NULL;
+    st_dedup_win *nw = nc ? grow_block(d->win, old * sizeof *nw, cap * sizeof *nw) : NULL;
     if (nw) d->win = nw;
     uint64_t *no = NULL;
     if (nw && !d->fixed) {
@@ -223,7 +301,7 @@ static st_status reserve_keys(st_dedup *d, uint64_t extra, st_error *e) {
     if (d->kused + extra <= d->kcap) return ST_OK;
     uint64_t cap = d->kcap ? d->kcap : 4096;
     while (cap < d->kused + extra) cap *= 2;
-    uint8_t *nb = realloc(d->kbuf, cap);
+    uint8_t *nb = grow_block(d->kbuf, d->kused, cap);
     if (!nb) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     d->kbuf = nb;
     d->kcap = cap;
@@ -236,6 +314,15 @@ static inline bool newer(int64_t o, int64_t i, int64_t l, const st_dedup_win *w)
     if (o != w->ord) return o > w->ord;
     if (i != w->ingest) return i > w->ingest;
     return l > w->line;
+}
+
+/* The entry a slot points at (a hint: a wrong guess costs nothing). */
+static inline void prefetch_entry(const st_dedup *d, uint64_t s) {
+    if (!s) return;
+    uint64_t idx = (s & 0xffffffffu) - 1;
+    __builtin_prefetch(&d->win[idx], 1);
+    __builtin_prefetch(&d->count[idx], 1);
+    __builtin_prefetch(d->fixed ? d->kbuf + idx * d->stride : (const uint8_t *)&d->koff[idx]);
 }
 
 uint64_t st_dedup_count(const st_dedup *d, uint64_t i) { return d->count[i]; }
@@ -259,7 +346,10 @@ st_status st_dedup_offer_hits(st_dedup *d, st_vector *const *keys, const uint32_
     ST_TRY(reserve_keys(d, d->fixed ? (uint64_t)n * d->stride : d->soff[n], e));
     uint64_t mask = d->cap - 1, *slots = d->slots;
     for (uint32_t k = 0; k < n; k++) {
-        if (k + PREFETCH < n) __builtin_prefetch(&slots[h[k + PREFETCH] & mask]);
+        /* two stages ahead: the slot, then (once the slot is in cache) the
+         * entry it points at, so several rows' misses overlap */
+        if (k + 2 * PREFETCH < n) __builtin_prefetch(&slots[h[k + 2 * PREFETCH] & mask]);
+        if (k + PREFETCH < n) prefetch_entry(d, slots[h[k + PREFETCH] & mask]);
         uint64_t hh = h[k], tag = hh >> 32, pos = hh & mask;
         uint32_t len;
         const uint8_t *key = row_key(d, &x, k, &len);
@@ -283,7 +373,7 @@ st_status st_dedup_offer_hits(st_dedup *d, st_vector *const *keys, const uint32_
             }
             if ((s >> 32) == tag) {
                 uint64_t idx = (s & 0xffffffffu) - 1;
-                if (d->hash[idx] == hh && entry_eq(d, idx, key, len)) {
+                if (entry_eq(d, idx, key, len)) { /* the 32-bit tag filtered; the key decides */
                     st_dedup_win *w = &d->win[idx];
                     if (newer(ord[k], ingest[k], line[k], w)) *w = (st_dedup_win){ord[k], ingest[k], line[k], ref[k]};
                     d->count[idx]++;

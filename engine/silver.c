@@ -513,7 +513,7 @@ static st_status pass1_task(void *ctx, uint64_t task, uint32_t worker, st_error 
         ref = malloc((size_t)nv * sizeof *ref);
         if (!h || !ord || !ing || !line || !ref) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
         if (!rc) {
-            st_hashvec_key(h, keys, sp->nkeys, vk, nv);
+            st_hashvec_key(h, keys, sp->nkeys, nv == m ? NULL : vk, nv); /* all valid: no selection */
             const st_vector *ov = x->vals[sp->latest_by];
             const int64_t *iv = src[sp->src_ingest]->data, *lv = src[sp->src_line]->data;
             for (uint32_t j = 0; j < nv; j++) {
@@ -536,8 +536,8 @@ static st_status pass1_task(void *ctx, uint64_t task, uint32_t worker, st_error 
                     hi = v > hi ? v : hi;
                     have = true;
                 }
-            t0 = now_s();
             pthread_mutex_lock(&r->mu);
+            t0 = now_s(); /* the work, not the wait for the lock */
             rc = st_dedup_offer(r->dd, keys, vk, nv, h, ord, ing, line, ref, e);
             if (have) {
                 if (!r->has_minmax || lo < r->kmin) r->kmin = lo;

@@ -208,10 +208,23 @@ uint64_t st_hash_word_at(const st_vector *v, uint32_t row, int part) {
     return word_at(v, row, part);
 }
 
+/* no NULL among rows [0, n) */
+static bool all_valid(const uint64_t *val, uint32_t n) {
+    if (!val) return true;
+    uint64_t acc = ~UINT64_C(0);
+    for (uint32_t w = 0; w < n / 64; w++) acc &= val[w];
+    if (acc != ~UINT64_C(0)) return false;
+    if (n & 63) {
+        uint64_t mask = (UINT64_C(1) << (n & 63)) - 1;
+        if ((val[n / 64] & mask) != mask) return false;
+    }
+    return true;
+}
+
 void st_hashvec_column(uint64_t *h, const st_vector *v, const uint32_t *sel, uint32_t n) {
     st_simd_level l = st_simd_active();
     st_type_id id = (st_type_id)v->type.id;
-    if (!sel && !v->validity) { /* the zero-copy fast paths */
+    if (!sel && all_valid(v->validity, n)) { /* the zero-copy fast paths */
         bool w64 = id == ST_T_INT64 || id == ST_T_UINT64 || id == ST_T_TIMESTAMP || id == ST_T_TIMESTAMP_NS ||
                    (id == ST_T_DECIMAL && !st_decimal_is_wide(v->type));
         if (w64) {
