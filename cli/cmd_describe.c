@@ -99,7 +99,7 @@ static int cmd_describe(st_cli *cli, int argc, char **argv) {
     uint8_t side = tn.rejects ? ST_SIDE_REJECTS : ST_SIDE_DATA;
     uint64_t rows = 0, rej = 0, bytes = 0, nseg = 0;
     for (uint32_t i = 0; i < s->nsegs; i++) {
-        if (s->segs[i].side == ST_SIDE_DATA) rows += s->segs[i].rows;
+        if (s->segs[i].side == ST_SIDE_DATA) rows += s->segs[i].rows - s->segs[i].dv_rows;
         else rej += s->segs[i].rows;
         if (s->segs[i].side == side) {
             bytes += s->segs[i].bytes;

@@ -35,6 +35,11 @@ static void lineage_text(const st_logentry *le, st_sbuf *sb) {
     if (le->schema && le->op != ST_OP_CREATE)
         st_sbuf_printf(sb, "%sschema %u (%u fields)", sb->len ? "; " : "", le->schema->schema_id,
                        le->schema->nfields);
+    for (uint32_t i = 0; i < le->ninputs; i++)
+        st_sbuf_printf(sb, "%s%s up to v%" PRId64, sb->len ? "; " : "", le->inputs[i].table, le->inputs[i].version);
+    if (le->has_counts && (le->n_duplicates || le->n_replaced))
+        st_sbuf_printf(sb, "%s%" PRIu64 " duplicates, %" PRIu64 " replaced", sb->len ? "; " : "", le->n_duplicates,
+                       le->n_replaced);
     if (le->has_counts && le->n_rejected) {
         st_sbuf_printf(sb, "%srejects:", sb->len ? "; " : "");
         for (uint32_t i = 0; i < le->nreasons; i++)
@@ -64,6 +69,10 @@ static json_t *row_json(const logrow *r) {
         json_object_set_new(c, "read", json_integer((json_int_t)le->n_read));
         json_object_set_new(c, "accepted", json_integer((json_int_t)le->n_accepted));
         json_object_set_new(c, "rejected", json_integer((json_int_t)le->n_rejected));
+        if (le->n_duplicates || le->n_replaced || le->op == ST_OP_TRANSFORM) {
+            json_object_set_new(c, "duplicates", json_integer((json_int_t)le->n_duplicates));
+            json_object_set_new(c, "replaced", json_integer((json_int_t)le->n_replaced));
+        }
         json_t *rs = json_object();
         for (uint32_t i = 0; i < le->nreasons; i++)
             json_object_set_new(rs, le->reasons[i].code, json_integer((json_int_t)le->reasons[i].count));
@@ -94,6 +103,13 @@ static json_t *row_json(const logrow *r) {
         json_object_set_new(s, "line", json_integer((json_int_t)le->stream_line));
         json_object_set_new(o, "stream", s);
     }
+    if (le->ninputs) {
+        json_t *in = json_object();
+        for (uint32_t i = 0; i < le->ninputs; i++)
+            json_object_set_new(in, le->inputs[i].table, json_integer(le->inputs[i].version));
+        json_object_set_new(o, "inputs", in);
+    }
+    if (le->ndvs) json_object_set_new(o, "deletion_vectors", json_integer(le->ndvs));
     if (le->restore_of >= 0) json_object_set_new(o, "restore_of", json_integer(le->restore_of));
     if (le->retain_from >= 0) {
         json_object_set_new(o, "retain_from", json_integer(le->retain_from));
@@ -146,25 +162,26 @@ static int cmd_log(st_cli *cli, int argc, char **argv) {
     }
     n = latest - start + 1;
     rows = calloc((size_t)n, sizeof *rows);
+    /* live rows: segments' rows less the rows their deletion vectors hide */
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->nsegs; i++)
-        if (s->segs[i].side == ST_SIDE_DATA) total += s->segs[i].rows;
+        if (s->segs[i].side == ST_SIDE_DATA) total += s->segs[i].rows - s->segs[i].dv_rows;
     for (int64_t v = start; v <= latest; v++) {
         st_logentry *le;
         if (st_table_read_entry(t, v, &le, &e)) goto fail;
         logrow *r = &rows[v - start];
         r->le = le;
-        for (uint32_t i = 0; i < le->nremoves; i++) {
-            int64_t k = st_logstate_find_seg(s, le->removes[i]);
-            if (k >= 0 && s->segs[k].side == ST_SIDE_DATA) r->removed += s->segs[k].rows;
-        }
         for (uint32_t i = 0; i < le->nadds; i++) {
-            if (le->adds[i].side == ST_SIDE_DATA) r->added += le->adds[i].rows;
+            if (le->adds[i].side == ST_SIDE_DATA) r->added += le->adds[i].rows - le->adds[i].dv_rows;
             else r->rej_added += le->adds[i].rows;
         }
-        total = total + r->added - r->removed;
-        r->total = total;
         if (st_logstate_apply(s, le, "log", &e)) goto fail;
+        uint64_t after = 0;
+        for (uint32_t i = 0; i < s->nsegs; i++)
+            if (s->segs[i].side == ST_SIDE_DATA) after += s->segs[i].rows - s->segs[i].dv_rows;
+        r->removed = total + r->added - after; /* removed segments' rows and rows newly deleted */
+        total = after;
+        r->total = total;
     }
     if (of == ST_OUT_JSON || of == ST_OUT_NDJSON) {
         json_t *arr = json_array();

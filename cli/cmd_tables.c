@@ -56,7 +56,7 @@ static int cmd_tables(st_cli *cli, int argc, char **argv) {
         } else {
             uint64_t r = 0, rj = 0, b = 0;
             for (uint32_t k = 0; k < s->nsegs; k++) {
-                if (s->segs[k].side == ST_SIDE_DATA) r += s->segs[k].rows;
+                if (s->segs[k].side == ST_SIDE_DATA) r += s->segs[k].rows - s->segs[k].dv_rows;
                 else rj += s->segs[k].rows;
                 b += s->segs[k].bytes;
             }

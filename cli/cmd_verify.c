@@ -118,6 +118,7 @@ static int verify_one(st_cli *cli, st_warehouse *w, const char *name, const veri
         json_object_set_new(j, "versions", json_integer(vs.versions));
         json_object_set_new(j, "checkpoints", json_integer(vs.checkpoints));
         json_object_set_new(j, "segments", json_integer(vs.segments));
+        json_object_set_new(j, "deletion_vectors", json_integer(vs.dvs));
         json_object_set_new(j, "rows", json_integer((json_int_t)vs.rows));
         json_object_set_new(j, "bytes", json_integer((json_int_t)vs.bytes));
         json_object_set_new(j, "errors", f.errors);
@@ -129,6 +130,7 @@ static int verify_one(st_cli *cli, st_warehouse *w, const char *name, const veri
         printf("%s: %s: %lld versions, %u checkpoints, %u segments (%llu rows, %llu bytes) checked",
                tn.full, vs.errors ? "DAMAGED" : "ok", (long long)vs.versions, vs.checkpoints, vs.segments,
                (unsigned long long)vs.rows, (unsigned long long)vs.bytes);
+        if (vs.dvs) printf(", %u deletion vectors", vs.dvs);
         if (vs.errors) printf("; %llu problems", (unsigned long long)vs.errors);
         if (vs.warnings) printf("; %llu warnings (vacuum removes them)", (unsigned long long)vs.warnings);
         printf("\n");

@@ -5,7 +5,10 @@
  * out as NULL columns of the current schema, and are written as such), one
  * row group at a time; each row group is cut at the input's lineage run
  * boundaries so that every output run keeps its source, _ingest_id and
- * _ingested_at.
+ * _ingested_at.  Rows a deletion vector hides are not read (the table
+ * source leaves them out of the selection), so they are purged: a segment
+ * whose deleted share reaches the threshold is rewritten even when it is
+ * large and alone, and one whose rows are all deleted is only removed.
  */
 #include "engine/compact.h"
 
@@ -19,29 +22,39 @@
 typedef struct plan {
     uint32_t *inputs; /* state segment indices */
     uint32_t n;
-    uint64_t rows;
+    uint64_t rows;    /* live rows (deleted ones are not rewritten) */
+    bool purge;       /* holds a segment whose deleted share reached the threshold */
 } plan;
 
-/* Group consecutive small segments of `side` into plans of ~target rows. */
-static st_status make_plans(const st_logstate *s, uint8_t side, uint64_t target, uint64_t small, plan **out,
-                            uint32_t *nout, st_error *e) {
+static bool dv_heavy(const st_segrec *r, double share) {
+    return r->dv[0] && (r->dv_rows >= r->rows || (double)r->dv_rows >= share * (double)r->rows);
+}
+
+/* Group consecutive small (or deletion-heavy) segments of `side` into plans
+ * of ~target live rows. */
+static st_status make_plans(const st_logstate *s, uint8_t side, uint64_t target, uint64_t small, double share,
+                            plan **out, uint32_t *nout, st_error *e) {
     plan *ps = NULL;
     uint32_t np = 0;
     plan cur = {0};
     for (uint32_t i = 0; i <= s->nsegs; i++) {
-        bool take = i < s->nsegs && s->segs[i].side == side && s->segs[i].rows < small;
-        bool other_side = i < s->nsegs && s->segs[i].side != side;
+        const st_segrec *r = i < s->nsegs ? &s->segs[i] : NULL;
+        uint64_t live = r ? r->rows - r->dv_rows : 0;
+        bool heavy = r && r->side == side && dv_heavy(r, share);
+        bool take = r && r->side == side && (live < small || heavy);
+        bool other_side = r && r->side != side;
         if (other_side) continue; /* the other side does not break a run */
-        if (take && cur.rows + s->segs[i].rows > target && cur.n) take = false, i--;
+        if (take && cur.rows + live > target && cur.n) take = false, i--;
         if (take) {
             uint32_t *ni = realloc(cur.inputs, (cur.n + 1) * sizeof *ni);
             if (!ni) goto oom;
             cur.inputs = ni;
             cur.inputs[cur.n++] = i;
-            cur.rows += s->segs[i].rows;
+            cur.rows += live;
+            cur.purge |= heavy;
             continue;
         }
-        if (cur.n >= 2) {
+        if (cur.n >= 2 || cur.purge) {
             plan *n = realloc(ps, (np + 1) * sizeof *n);
             if (!n) goto oom;
             ps = n;
@@ -61,9 +74,11 @@ oom:
     return st_error_set(e, ST_ERR_NOMEM, "out of memory");
 }
 
-/* Rewrite the inputs of one plan into one segment. */
+/* Rewrite the inputs of one plan into one segment; *wrote is false when
+ * every row was deleted (no segment). */
 static st_status rewrite(st_table *t, st_source *src, const st_logstate *s, bool rejects, const plan *p,
-                         st_segrec *out, st_error *e) {
+                         st_segrec *out, bool *wrote, st_error *e) {
+    *wrote = false;
     const st_schema *view = src->schema;
     /* the columns the builder wants, then _line */
     uint32_t ncols = 0, cols[64 + ST_REJECT_NCOLS];
@@ -121,7 +136,7 @@ static st_status rewrite(st_table *t, st_source *src, const st_logstate *s, bool
             }
             view_b.sel = sel;
             const int64_t *lines = ST_VEC(b->cols[ncols], int64_t);
-            uint32_t i = 0;
+            uint32_t i = 0, si = 0;
             while (i < b->len) {
                 while (row >= run_end && run + 1 < rec->nruns) run_end += rec->runs[++run].rows;
                 uint32_t take = (uint32_t)(run_end - row < (uint64_t)(b->len - i) ? run_end - row : b->len - i);
@@ -129,16 +144,22 @@ static st_status rewrite(st_table *t, st_source *src, const st_logstate *s, bool
                     rc = st_error_set(e, ST_ERR_CORRUPT, "segment %s has more rows than its lineage", rec->id);
                     goto cleanup;
                 }
-                for (uint32_t j = 0; j < take; j++) sel[j] = i + j;
-                view_b.sel_len = take;
-                ST_CHECK(rc, st_segbuild_add(sb, &view_b, lines, &rec->runs[run], e));
+                uint32_t k = 0;
+                if (b->sel) /* rows a deletion vector hides stay behind */
+                    while (si < b->sel_len && b->sel[si] < i + take) sel[k++] = b->sel[si++];
+                else
+                    for (uint32_t j = 0; j < take; j++) sel[k++] = i + j;
+                view_b.sel_len = k;
+                if (k) ST_CHECK(rc, st_segbuild_add(sb, &view_b, lines, &rec->runs[run], e));
                 i += take;
                 row += take;
             }
         }
     }
+    if (st_segbuild_rows(sb) == 0) goto cleanup; /* all deleted: nothing to write */
     rc = st_segbuild_finish(sb, out, e);
     sb = NULL;
+    *wrote = rc == ST_OK;
 cleanup:
     st_segbuild_abort(sb);
     free(sel);
@@ -154,6 +175,7 @@ st_status st_table_compact(st_table *t, const st_compact_opts *o, st_compact_res
     r->version = -1;
     uint64_t target = o && o->target_rows ? o->target_rows : (1u << 20);
     uint64_t small = o && o->small_rows ? o->small_rows : target / 2;
+    double share = o && o->deleted_share > 0 ? o->deleted_share : ST_COMPACT_DELETED_SHARE;
     st_logstate *s = NULL;
     st_logentry *le = NULL;
     plan *plans[2] = {NULL, NULL};
@@ -165,7 +187,7 @@ st_status st_table_compact(st_table *t, const st_compact_opts *o, st_compact_res
      * undo the clustering, so they are left as they are. */
     if (s->schema->part_kind != ST_PART_NONE || s->schema->ncluster) goto cleanup;
     for (int side = 0; side < 2; side++)
-        ST_CHECK(rc, make_plans(s, (uint8_t)side, target, small, &plans[side], &nplans[side], e));
+        ST_CHECK(rc, make_plans(s, (uint8_t)side, target, small, share, &plans[side], &nplans[side], e));
     if (!nplans[0] && !nplans[1]) goto cleanup;
     le = st_logentry_new();
     if (!le) {
@@ -190,13 +212,14 @@ st_status st_table_compact(st_table *t, const st_compact_opts *o, st_compact_res
         ST_CHECK(rc, st_tsource_open(t, copy, side == ST_SIDE_REJECTS, &src, e));
         for (uint32_t k = 0; k < nplans[side] && !rc; k++) {
             const plan *p = &plans[side][k];
-            rc = rewrite(t, src, s, side == ST_SIDE_REJECTS, p, &le->adds[le->nadds], e);
+            bool wrote = false;
+            rc = rewrite(t, src, s, side == ST_SIDE_REJECTS, p, &le->adds[le->nadds], &wrote, e);
             if (rc) break;
-            r->bytes_out += le->adds[le->nadds].bytes;
-            le->nadds++;
+            if (wrote) r->bytes_out += le->adds[le->nadds++].bytes;
             for (uint32_t i = 0; i < p->n; i++) {
                 memcpy(le->removes[le->nremoves++], s->segs[p->inputs[i]].id, ST_SEG_ID_LEN + 1);
                 r->bytes_in += s->segs[p->inputs[i]].bytes;
+                r->rows_purged += s->segs[p->inputs[i]].dv_rows;
             }
             r->rows += p->rows;
         }

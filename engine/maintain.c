@@ -6,7 +6,9 @@
  * is an orphan).  Both come from one pass over the log: the state at the
  * first retained version, then the entries after it (their adds are
  * retained too, every one of them having been live at a retained version),
- * and the entries before it for the "ever named" set.
+ * and the entries before it for the "ever named" set.  Deletion vector files
+ * (data/<id>.dv) are kept and named the same way: the vectors of the first
+ * retained state's segments, and every vector a later entry adds.
  */
 #include "engine/maintain.h"
 
@@ -40,22 +42,28 @@ st_status st_table_restore(st_table *t, int64_t version, int64_t *new_version, s
     }
     le->op = ST_OP_RESTORE;
     le->restore_of = version;
-    /* removes: live now, absent then; adds: live then, absent now */
+    /* removes: live now, absent then; adds: live then, absent now.  A
+     * segment live in both under different deletion vectors is removed and
+     * re-added with the old vector (or none). */
     le->removes = calloc(cur->nsegs ? cur->nsegs : 1, sizeof *le->removes);
     le->adds = calloc(old->nsegs ? old->nsegs : 1, sizeof *le->adds);
     if (!le->removes || !le->adds) {
         rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
-    for (uint32_t i = 0; i < cur->nsegs; i++)
-        if (st_logstate_find_seg(old, cur->segs[i].id) < 0)
+    for (uint32_t i = 0; i < cur->nsegs; i++) {
+        int64_t k = st_logstate_find_seg(old, cur->segs[i].id);
+        if (k < 0 || strcmp(old->segs[k].dv, cur->segs[i].dv))
             memcpy(le->removes[le->nremoves++], cur->segs[i].id, ST_SEG_ID_LEN + 1);
+    }
     for (uint32_t i = 0; i < old->nsegs; i++) {
-        if (st_logstate_find_seg(cur, old->segs[i].id) >= 0) continue;
+        int64_t k = st_logstate_find_seg(cur, old->segs[i].id);
+        if (k >= 0 && !strcmp(old->segs[i].dv, cur->segs[k].dv)) continue;
         char p[PATH_MAX];
         st_table_seg_path(t, old->segs[i].id, p, sizeof p);
+        if (old->segs[i].dv[0] && st_path_exists(p)) st_table_dv_path(t, old->segs[i].dv, p, sizeof p);
         if (!st_path_exists(p)) {
-            rc = st_error_set(e, ST_ERR_CORRUPT, "%s: cannot restore version %lld: its segment %s is "
+            rc = st_error_set(e, ST_ERR_CORRUPT, "%s: cannot restore version %lld: its file %s is "
                               "missing", st_table_name(t), (long long)version, p);
             goto cleanup;
         }
@@ -169,19 +177,25 @@ st_status st_table_vacuum(st_table *t, const st_vacuum_opts *o, st_vacuum_result
     }
     r->retain_from = from;
     ST_CHECK(rc, st_table_load(t, from, &first, e));
-    for (uint32_t i = 0; i < first->nsegs; i++)
+    for (uint32_t i = 0; i < first->nsegs; i++) {
         if (!idset_add(&keep, first->segs[i].id) || !idset_add(&named, first->segs[i].id)) goto oom;
+        if (first->segs[i].dv[0] && (!idset_add(&keep, first->segs[i].dv) || !idset_add(&named, first->segs[i].dv)))
+            goto oom;
+    }
     for (int64_t v = 0; v <= cur->version; v++) {
         if (v == from) continue;
         st_logentry *le;
         ST_CHECK(rc, st_table_read_entry(t, v, &le, e));
-        for (uint32_t i = 0; i < le->nadds; i++) {
-            if ((v > from && !idset_add(&keep, le->adds[i].id)) || !idset_add(&named, le->adds[i].id)) {
-                st_logentry_free(le);
-                goto oom;
-            }
+        bool ok = true;
+        for (uint32_t i = 0; ok && i < le->nadds; i++) {
+            ok = (v < from || idset_add(&keep, le->adds[i].id)) && idset_add(&named, le->adds[i].id);
+            if (ok && le->adds[i].dv[0])
+                ok = (v < from || idset_add(&keep, le->adds[i].dv)) && idset_add(&named, le->adds[i].dv);
         }
+        for (uint32_t i = 0; ok && i < le->ndvs; i++)
+            ok = (v < from || idset_add(&keep, le->dvs[i].id)) && idset_add(&named, le->dvs[i].id);
         st_logentry_free(le);
+        if (!ok) goto oom;
     }
     /* candidates in data/ */
     int64_t grace = o->retain_us > ST_VACUUM_ORPHAN_GRACE ? o->retain_us : ST_VACUUM_ORPHAN_GRACE;
@@ -196,7 +210,8 @@ st_status st_table_vacuum(st_table *t, const st_vacuum_opts *o, st_vacuum_result
         if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
         char id[ST_SEG_ID_LEN + 1] = {0};
         size_t len = strlen(n);
-        bool is_seg = len == ST_SEG_ID_LEN + 4 && !strcmp(n + ST_SEG_ID_LEN, ".seg");
+        bool is_seg = (len == ST_SEG_ID_LEN + 4 && !strcmp(n + ST_SEG_ID_LEN, ".seg")) ||
+                      (len == ST_SEG_ID_LEN + 3 && !strcmp(n + ST_SEG_ID_LEN, ".dv"));
         if (is_seg) {
             memcpy(id, n, ST_SEG_ID_LEN);
             is_seg = st_seg_id_valid(id);

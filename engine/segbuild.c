@@ -29,7 +29,10 @@ struct st_segbuild {
 };
 
 static void free_runs(st_segbuild *sb) {
-    for (uint32_t i = 0; i < sb->nruns; i++) free(sb->runs[i].source);
+    for (uint32_t i = 0; i < sb->nruns; i++) {
+        free(sb->runs[i].source);
+        free(sb->runs[i].upstream);
+    }
     free(sb->runs);
     sb->runs = NULL;
     sb->nruns = 0;
@@ -111,7 +114,9 @@ uint64_t st_segbuild_rows(const st_segbuild *sb) { return sb->rows; }
 static st_status add_run(st_segbuild *sb, const st_lineage_run *run, uint64_t rows, st_error *e) {
     if (sb->nruns) {
         st_lineage_run *l = &sb->runs[sb->nruns - 1];
-        if (l->ingest_id == run->ingest_id && l->ingested_at == run->ingested_at && !strcmp(l->source, run->source)) {
+        bool same_up = l->upstream ? run->upstream && !strcmp(l->upstream, run->upstream) : !run->upstream;
+        if (l->ingest_id == run->ingest_id && l->ingested_at == run->ingested_at && same_up &&
+            !strcmp(l->source, run->source)) {
             l->rows += rows;
             return ST_OK;
         }
@@ -126,8 +131,10 @@ static st_status add_run(st_segbuild *sb, const st_lineage_run *run, uint64_t ro
     st_lineage_run *l = &sb->runs[sb->nruns];
     *l = *run;
     l->rows = rows;
+    l->upstream = NULL;
     if (!(l->source = strdup(run->source))) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     sb->nruns++;
+    if (run->upstream && !(l->upstream = strdup(run->upstream))) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     return ST_OK;
 }
 

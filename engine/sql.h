@@ -55,6 +55,8 @@ typedef struct st_sql_opts {
                                 never changes an answer) */
     bool analyze;            /* measure rows, bytes and time per operator
                                 (EXPLAIN ANALYZE; implied by that statement) */
+    bool read_only;          /* refuse CREATE TABLE, INSERT and COPY (the
+                                fuzzer, which must not write files) */
 } st_sql_opts;
 
 void st_sql_opts_init(st_sql_opts *o);

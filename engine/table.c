@@ -93,6 +93,10 @@ void st_table_seg_path(const st_table *t, const char *id, char *buf, size_t cap)
     snprintf(buf, cap, "%s/%s.seg", t->data_dir, id);
 }
 
+void st_table_dv_path(const st_table *t, const char *id, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/%s.dv", t->data_dir, id);
+}
+
 st_status st_table_require(const st_table *t, st_error *e) {
     if (st_table_exists(t)) return ST_OK;
     char **names = NULL;
@@ -449,7 +453,7 @@ st_status st_table_prepare(st_table *t, st_error *e) {
 }
 
 static bool has_data_change(const st_logentry *x) {
-    return x->nadds || x->nremoves || x->op == ST_OP_RESTORE;
+    return x->nadds || x->nremoves || x->ndvs || x->op == ST_OP_RESTORE;
 }
 
 /* Is le still valid after `other` (committed since le's snapshot)?  Returns
@@ -459,6 +463,12 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
     if (le->txn_app && other->txn_app && !strcmp(le->txn_app, other->txn_app) &&
         other->txn_seq >= le->txn_seq)
         return ST_ERR_EXISTS;
+    /* a transform decided which rows to replace from the rows it read: any
+     * other change to the rows (or to what was consumed) invalidates that */
+    if ((le->op == ST_OP_TRANSFORM || le->ndvs || le->ninputs) && (has_data_change(other) || other->ninputs))
+        return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " (%s) changed the table while this "
+                            "transform was running; run it again", t->name.full, other->version,
+                            st_log_op_name((st_log_op)other->op));
     if (le->op == ST_OP_CREATE) {
         /* another writer created the table first: fine if the schemas agree */
         if (other->op == ST_OP_CREATE && other->schema && le->schema) {
@@ -514,6 +524,14 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
     if (le->op == ST_OP_RESTORE && le->restore_of < after->retain_from)
         return st_error_set(e, ST_ERR_CONFLICT, "%s: a vacuum removed the files of version %" PRId64
                             " while it was being restored", t->name.full, le->restore_of);
+    /* rewriting a segment whose deletion vector changed would bring its
+     * deleted rows back */
+    for (uint32_t i = 0; i < le->nremoves; i++)
+        for (uint32_t k = 0; k < other->ndvs; k++)
+            if (!strcmp(le->removes[i], other->dvs[k].seg))
+                return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " deleted rows of segment %s "
+                                    "while this %s was rewriting it; run it again", t->name.full,
+                                    other->version, le->removes[i], st_log_op_name((st_log_op)le->op));
     for (uint32_t i = 0; i < le->nremoves; i++)
         if (st_logstate_find_seg(after, le->removes[i]) < 0)
             return st_error_set(e, ST_ERR_CONFLICT, "%s: segment %s was removed by version %" PRId64

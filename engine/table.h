@@ -101,6 +101,8 @@ st_status st_table_prepare(st_table *t, st_error *e);
 /* data/ directory and the path of segment `id` in it. */
 const char *st_table_data_dir(const st_table *t);
 void st_table_seg_path(const st_table *t, const char *id, char *buf, size_t cap);
+/* Path of deletion vector file `id` (data/<id>.dv). */
+void st_table_dv_path(const st_table *t, const char *id, char *buf, size_t cap);
 /* A fresh random segment id (32 hex digits). */
 void st_seg_id_new(char out[ST_SEG_ID_LEN + 1]);
 

@@ -10,7 +10,13 @@
  *
  * Zone maps: a group's come from the log (stored columns), are computed from
  * the runs (virtual lineage columns), or say "all NULL" (a field the segment
- * predates).  A unit's come from the segment footer the same way.
+ * predates).  A unit's come from the segment footer the same way.  Zone maps
+ * ignore deletion vectors: they bound the rows, deleted ones included, which
+ * keeps pruning correct (a bound of a superset is still a bound).
+ *
+ * Deletion vectors (format/dv.h) are loaded when a group is opened and
+ * checked against the log's record (segment id, rows, deleted count); a read
+ * then sets the batch's selection to the rows the vector does not mark.
  */
 #include "engine/tsource.h"
 
@@ -21,6 +27,7 @@
 #include <string.h>
 
 #include "engine/lineage.h"
+#include "format/dv.h"
 #include "format/segment.h"
 
 typedef struct tgroup {
@@ -36,6 +43,7 @@ typedef struct tgroup {
     uint32_t nunits;
     int *colmap;           /* nfields: segment column or -1 */
     st_zonemap *unit_zm;   /* nunits * nfields */
+    st_dv *dv;             /* the deletion vector in force, or NULL */
 } tgroup;
 
 typedef struct tsrc {
@@ -134,6 +142,12 @@ static st_status op_group_open(st_source *s, uint32_t gi, uint32_t *nunits, st_e
         rc = st_error_set(e, ST_ERR_CORRUPT, "%s: %" PRIu64 " rows and %" PRIu64 " bytes, the log says %" PRIu64
                           " and %" PRIu64, path, st_segment_rows(seg), st_segment_file_size(seg),
                           g->rec->rows, g->rec->bytes);
+    st_dv *dv = NULL;
+    if (!rc && g->rec->dv[0]) {
+        char dpath[PATH_MAX];
+        st_table_dv_path(ts->t, g->rec->dv, dpath, sizeof dpath);
+        rc = st_dv_read_file(dpath, id, g->rec->rows, g->rec->dv_rows, &dv, e);
+    }
     const st_schema *view = s->schema;
     uint32_t nf = view->nfields, nu = st_segment_nrowgroups(seg);
     int *colmap = NULL;
@@ -169,9 +183,11 @@ static st_status op_group_open(st_source *s, uint32_t gi, uint32_t *nunits, st_e
     if (rc) {
         free(colmap);
         free(uz);
+        st_dv_free(dv);
         st_segment_close(seg);
         return rc;
     }
+    g->dv = dv;
     g->colmap = colmap;
     g->unit_zm = uz;
     g->nunits = nu;
@@ -258,9 +274,15 @@ static st_status op_read(st_source *s, uint32_t gi, uint32_t u, const uint32_t *
     uint32_t nf = s->schema->nfields;
     uint32_t n = st_segment_rowgroup_rows(g->seg, u);
     uint64_t first = st_segment_rowgroup_first_row(g->seg, u);
-    free(out->sel); /* no deletion vectors in a table snapshot yet */
-    out->sel = NULL;
-    out->sel_len = out->sel_cap = 0;
+    if (g->dv && st_dv_count_range(g->dv, first, n)) {
+        uint32_t *sel = st_batch_sel_alloc(out, n);
+        if (!sel) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        out->sel_len = st_dv_select(g->dv, first, n, sel);
+    } else {
+        free(out->sel);
+        out->sel = NULL;
+        out->sel_len = out->sel_cap = 0;
+    }
     for (uint32_t i = 0; i < ncols; i++) {
         if (cols[i] >= nf) return st_error_set(e, ST_ERR_INVALID, "column %u is not in the source", cols[i]);
         const st_field *f = &s->schema->fields[cols[i]];
@@ -364,6 +386,7 @@ static void op_close(st_source *s) {
         st_buf_unref(g->sources);
         st_vector_free(g->srcvec);
         st_segment_close(g->seg);
+        st_dv_free(g->dv);
         free(g->colmap);
         free(g->unit_zm);
     }

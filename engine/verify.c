@@ -6,7 +6,10 @@
  * the state replay reached at its version, and collects every segment record
  * a readable version names (the state at retain_from, plus every later add).
  * Those segments are then verified in parallel, each task writing its
- * findings into its own slot, reported in log order.
+ * findings into its own slot, reported in log order.  Deletion vector files
+ * a readable version names are checked the same way: present, of the size
+ * the log records, checksum and structure sound (format/dv.h), and bound to
+ * their segment (its id and row count) with the deleted count the log says.
  */
 #include "engine/verify.h"
 
@@ -20,13 +23,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format/dv.h"
 #include "format/hash.h"
 #include "format/io.h"
 #include "format/pool.h"
 #include "format/segment.h"
 
 typedef struct segcheck {
-    st_segrec rec; /* copy */
+    st_segrec rec; /* copy; for a deletion vector: rec.id = the segment, rec.dv* = the vector */
+    bool is_dv;
     bool error;
     char msg[ST_ERROR_MSG_MAX + 64];
 } segcheck;
@@ -45,11 +50,52 @@ static bool zone_same(const st_zonemap *a, const st_zonemap *b) {
     return true;
 }
 
+static void hex_bytes(const char *hex, uint8_t out[16]) {
+    for (int i = 0; i < 16; i++) {
+        unsigned x = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = hex[2 * i + j];
+            x = x * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        out[i] = (uint8_t)x;
+    }
+}
+
+static void check_dv(vctx *v, segcheck *c) {
+    char path[PATH_MAX];
+    st_table_dv_path(v->t, c->rec.dv, path, sizeof path);
+    uint64_t size;
+    st_error se;
+    if (st_file_size(path, &size, &se) != ST_OK) {
+        snprintf(c->msg, sizeof c->msg, "missing: the log names it as the deletion vector of segment %s, but the "
+                 "file is gone", c->rec.id);
+        c->error = true;
+        return;
+    }
+    if (size != c->rec.dv_bytes) {
+        snprintf(c->msg, sizeof c->msg, "%" PRIu64 " bytes, the log says %" PRIu64, size, c->rec.dv_bytes);
+        c->error = true;
+        return;
+    }
+    uint8_t id[16];
+    hex_bytes(c->rec.id, id);
+    st_dv *d = NULL;
+    if (st_dv_read_file(path, id, c->rec.rows, c->rec.dv_rows, &d, &se) != ST_OK) {
+        snprintf(c->msg, sizeof c->msg, "%s", se.msg);
+        c->error = true;
+    }
+    st_dv_free(d);
+}
+
 static st_status check_one(void *ctx, uint64_t task, uint32_t worker, st_error *e) {
     (void)worker;
     (void)e;
     vctx *v = ctx;
     segcheck *c = &v->checks[task];
+    if (c->is_dv) {
+        check_dv(v, c);
+        return ST_OK;
+    }
     char path[PATH_MAX];
     st_table_seg_path(v->t, c->rec.id, path, sizeof path);
     st_error se;
@@ -126,6 +172,29 @@ static bool ids_add(idset *s, const char *id) {
     return true;
 }
 
+/* Queue the check of the deletion vector of segment record r. */
+static st_status push_dv(segcheck **checks, uint32_t *n, uint32_t *cap, idset *keep, const st_segrec *r,
+                         st_error *e) {
+    if (!ids_add(keep, r->dv)) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 64;
+        segcheck *x = realloc(*checks, nc * sizeof *x);
+        if (!x) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        *checks = x;
+        *cap = nc;
+    }
+    segcheck *c = &(*checks)[*n];
+    memset(c, 0, sizeof *c);
+    c->is_dv = true;
+    memcpy(c->rec.id, r->id, sizeof c->rec.id);
+    memcpy(c->rec.dv, r->dv, sizeof c->rec.dv);
+    c->rec.rows = r->rows;
+    c->rec.dv_rows = r->dv_rows;
+    c->rec.dv_bytes = r->dv_bytes;
+    (*n)++;
+    return ST_OK;
+}
+
 static void report(st_verify_fn fn, void *ctx, st_verify_stats *st, bool err, const char *file, const char *fmt,
                    ...) __attribute__((format(printf, 6, 7)));
 static void report(st_verify_fn fn, void *ctx, st_verify_stats *st, bool err, const char *file, const char *fmt,
@@ -195,7 +264,10 @@ st_status st_table_verify(st_table *t, uint32_t threads, st_verify_fn fn, void *
         }
         st->versions++;
         for (uint32_t i = 0; i < le->nadds; i++)
-            if (!ids_add(&named, le->adds[i].id)) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
+            if (!ids_add(&named, le->adds[i].id) || (le->adds[i].dv[0] && !ids_add(&named, le->adds[i].dv)))
+                rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
+        for (uint32_t i = 0; i < le->ndvs; i++)
+            if (!ids_add(&named, le->dvs[i].id)) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
         st_logentry_free(le);
         if (rc) break;
         if (has_ck[v]) {
@@ -235,8 +307,21 @@ st_status st_table_verify(st_table *t, uint32_t threads, st_verify_fn fn, void *
                 if (st_table_read_entry(t, v, &le, &x) != ST_OK) break;
                 recs = le->adds;
                 nrecs = le->nadds;
+                /* the deletion vectors this entry sets, with their segments' rows */
+                if (st_logstate_apply(first, le, logdir, &x) != ST_OK) {
+                    st_logentry_free(le);
+                    break;
+                }
+                for (uint32_t i = 0; i < le->ndvs && !rc; i++) {
+                    int64_t k = st_logstate_find_seg(first, le->dvs[i].seg);
+                    if (k < 0 || ids_has(&keep, le->dvs[i].id)) continue;
+                    rc = push_dv(&checks, &nchecks, &ccap, &keep, &first->segs[k], e);
+                }
             }
             for (uint32_t i = 0; i < nrecs && !rc; i++) {
+                if (recs[i].dv[0] && !ids_has(&keep, recs[i].dv))
+                    rc = push_dv(&checks, &nchecks, &ccap, &keep, &recs[i], e);
+                if (rc) break;
                 if (ids_has(&keep, recs[i].id)) continue;
                 if (!ids_add(&keep, recs[i].id)) rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
                 if (nchecks == ccap) {
@@ -262,6 +347,12 @@ st_status st_table_verify(st_table *t, uint32_t threads, st_verify_fn fn, void *
     if (rc) goto done;
     for (uint32_t i = 0; i < nchecks; i++) {
         char p[PATH_MAX];
+        if (checks[i].is_dv) {
+            st_table_dv_path(t, checks[i].rec.dv, p, sizeof p);
+            if (checks[i].error) report(fn, ctx, st, true, p, "%s", checks[i].msg);
+            else st->dvs++;
+            continue;
+        }
         st_table_seg_path(t, checks[i].rec.id, p, sizeof p);
         if (checks[i].error) {
             report(fn, ctx, st, true, p, "%s", checks[i].msg);
@@ -279,7 +370,8 @@ st_status st_table_verify(st_table *t, uint32_t threads, st_verify_fn fn, void *
         char p[PATH_MAX + 300];
         snprintf(p, sizeof p, "%s/%s", st_table_data_dir(t), n);
         char id[ST_SEG_ID_LEN + 1] = {0};
-        bool is_seg = strlen(n) == ST_SEG_ID_LEN + 4 && !strcmp(n + ST_SEG_ID_LEN, ".seg");
+        bool is_seg = (strlen(n) == ST_SEG_ID_LEN + 4 && !strcmp(n + ST_SEG_ID_LEN, ".seg")) ||
+                      (strlen(n) == ST_SEG_ID_LEN + 3 && !strcmp(n + ST_SEG_ID_LEN, ".dv"));
         if (is_seg) {
             memcpy(id, n, ST_SEG_ID_LEN);
             is_seg = st_seg_id_valid(id);

@@ -2,7 +2,9 @@
  * verify.h: check a whole table: its log, its checkpoints and every segment
  * a readable version needs.
  *
- * Damage (errors): an entry or checkpoint that does not decode or replay, a
+ * Damage (errors): a deletion vector file a readable version names that is
+ * missing, of the wrong size, damaged, or bound to another segment; an
+ * entry or checkpoint that does not decode or replay, a
  * checkpoint that differs from the replay of the entries, a gap in the
  * versions, a segment a readable version names that is missing, of the
  * wrong size or id, or whose blocks, checksums, row counts or zone maps do
@@ -30,6 +32,7 @@ typedef struct st_verify_stats {
     int64_t versions;       /* entries checked */
     uint32_t checkpoints;
     uint32_t segments;      /* segment files verified */
+    uint32_t dvs;           /* deletion vector files verified */
     uint64_t rows, bytes;   /* in those segments */
 } st_verify_stats;
 

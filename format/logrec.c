@@ -617,7 +617,10 @@ bool st_seg_id_valid(const char *id) {
 void st_segrec_clear(st_segrec *r) {
     if (!r) return;
     free(r->zones);
-    for (uint32_t i = 0; i < r->nruns; i++) free(r->runs[i].source);
+    for (uint32_t i = 0; i < r->nruns; i++) {
+        free(r->runs[i].source);
+        free(r->runs[i].upstream);
+    }
     free(r->runs);
     free(r->part_key);
     free(r->part_min);
@@ -631,6 +634,9 @@ st_status st_segrec_copy(st_segrec *dst, const st_segrec *src, st_error *e) {
     dst->side = src->side;
     dst->rows = src->rows;
     dst->bytes = src->bytes;
+    memcpy(dst->dv, src->dv, sizeof dst->dv);
+    dst->dv_rows = src->dv_rows;
+    dst->dv_bytes = src->dv_bytes;
     if (src->nzones) {
         dst->zones = malloc(src->nzones * sizeof *dst->zones);
         if (!dst->zones) goto oom;
@@ -642,9 +648,11 @@ st_status st_segrec_copy(st_segrec *dst, const st_segrec *src, st_error *e) {
         if (!dst->runs) goto oom;
         for (uint32_t i = 0; i < src->nruns; i++) {
             dst->runs[i] = src->runs[i];
+            dst->runs[i].upstream = NULL;
             dst->runs[i].source = strdup(src->runs[i].source);
-            if (!dst->runs[i].source) goto oom;
             dst->nruns = i + 1;
+            if (!dst->runs[i].source) goto oom;
+            if (src->runs[i].upstream && !(dst->runs[i].upstream = strdup(src->runs[i].upstream))) goto oom;
         }
     }
     dst->has_part = src->has_part;
@@ -662,7 +670,8 @@ static bool segrec_equal(const st_segrec *a, const st_segrec *b) {
     if (strcmp(a->id, b->id) || a->side != b->side || a->rows != b->rows || a->bytes != b->bytes ||
         a->nzones != b->nzones || a->nruns != b->nruns || a->has_part != b->has_part ||
         !streq_null(a->part_key, b->part_key) || !streq_null(a->part_min, b->part_min) ||
-        !streq_null(a->part_max, b->part_max))
+        !streq_null(a->part_max, b->part_max) || strcmp(a->dv, b->dv) || a->dv_rows != b->dv_rows ||
+        a->dv_bytes != b->dv_bytes)
         return false;
     for (uint32_t i = 0; i < a->nzones; i++) {
         const st_seg_zone *x = &a->zones[i], *y = &b->zones[i];
@@ -681,7 +690,7 @@ static bool segrec_equal(const st_segrec *a, const st_segrec *b) {
     for (uint32_t i = 0; i < a->nruns; i++) {
         const st_lineage_run *x = &a->runs[i], *y = &b->runs[i];
         if (x->rows != y->rows || strcmp(x->source, y->source) || x->ingest_id != y->ingest_id ||
-            x->ingested_at != y->ingested_at)
+            x->ingested_at != y->ingested_at || !streq_null(x->upstream, y->upstream))
             return false;
     }
     return true;
@@ -712,6 +721,7 @@ static json_t *segrec_to_json(const st_segrec *r) {
         if (l->ingest_id != ST_LINEAGE_THIS) json_object_set_new(lo, "ingest_id", json_integer(l->ingest_id));
         if (l->ingested_at != ST_LINEAGE_THIS)
             json_object_set_new(lo, "ingested_at", json_integer(l->ingested_at));
+        if (l->upstream) json_object_set_new(lo, "upstream", json_string(l->upstream));
         json_array_append_new(ls, lo);
     }
     json_object_set_new(o, "lineage", ls);
@@ -722,17 +732,38 @@ static json_t *segrec_to_json(const st_segrec *r) {
         if (r->part_max) json_object_set_new(po, "max", json_string(r->part_max));
         json_object_set_new(o, "partition", po);
     }
+    if (r->dv[0]) {
+        json_t *d = json_object();
+        json_object_set_new(d, "id", json_string(r->dv));
+        json_object_set_new(d, "rows", json_integer((json_int_t)r->dv_rows));
+        json_object_set_new(d, "bytes", json_integer((json_int_t)r->dv_bytes));
+        json_object_set_new(o, "dv", d);
+    }
     return o;
 }
 
 #define MAX_ROWS ((int64_t)1 << 48)
 
-static st_status segrec_from_json(const json_t *o, bool resolved, st_segrec *r, const char *name,
+/* A 32-hex-digit id at key `key` of o into out. */
+static st_status get_id(const json_t *o, const char *key, char out[ST_SEG_ID_LEN + 1], const char *name,
+                        st_error *e) {
+    json_t *j = json_object_get(o, key);
+    if (!json_is_string(j) || json_string_length(j) != ST_SEG_ID_LEN || !st_seg_id_valid(json_string_value(j)))
+        return st_error_set(e, ST_ERR_CORRUPT, "%s: \"%s\" is not %d hex digits", name, key, ST_SEG_ID_LEN);
+    memcpy(out, json_string_value(j), ST_SEG_ID_LEN + 1);
+    return ST_OK;
+}
+
+static st_status segrec_from_json(const json_t *o, bool resolved, int fmt, st_segrec *r, const char *name,
                                   st_error *e) {
-    static const char *const keys[] = {"id", "side", "rows", "bytes", "zones", "lineage", "partition", NULL};
+    static const char *const keys1[] = {"id", "side", "rows", "bytes", "zones", "lineage", NULL};
+    static const char *const keys2[] = {"id", "side", "rows", "bytes", "zones", "lineage", "dv", "partition", NULL};
     static const char *const pkeys[] = {"key", "min", "max", NULL};
     static const char *const zkeys[] = {"field", "type", "zm", NULL};
-    static const char *const lkeys[] = {"rows", "source", "ingest_id", "ingested_at", NULL};
+    static const char *const lkeys1[] = {"rows", "source", "ingest_id", "ingested_at", NULL};
+    static const char *const lkeys2[] = {"rows", "source", "ingest_id", "ingested_at", "upstream", NULL};
+    static const char *const dkeys[] = {"id", "rows", "bytes", NULL};
+    const char *const *keys = fmt >= 2 ? keys2 : keys1, *const *lkeys = fmt >= 2 ? lkeys2 : lkeys1;
     memset(r, 0, sizeof *r);
     if (!json_is_object(o)) return st_error_set(e, ST_ERR_CORRUPT, "%s: a segment record is not an object", name);
     ST_TRY(check_keys(o, keys, "a segment record", name, e));
@@ -821,8 +852,10 @@ static st_status segrec_from_json(const json_t *o, bool resolved, st_segrec *r, 
             (rc = get_str(l, "source", true, ST_LOG_NAME_MAX, &run->source, name, e)))
             goto fail;
         r->nruns = (uint32_t)i + 1;
-        if ((rc = get_int(l, "ingest_id", resolved, 0, INT64_MAX - 1, &run->ingest_id, name, e)) ||
-            (rc = get_int(l, "ingested_at", resolved, INT64_MIN + 1, INT64_MAX, &run->ingested_at, name, e)))
+        if ((rc = get_str(l, "upstream", false, ST_LOG_NAME_MAX, &run->upstream, name, e))) goto fail;
+        bool need = resolved || run->upstream; /* upstream lineage is always resolved */
+        if ((rc = get_int(l, "ingest_id", need, 0, INT64_MAX - 1, &run->ingest_id, name, e)) ||
+            (rc = get_int(l, "ingested_at", need, INT64_MIN + 1, INT64_MAX, &run->ingested_at, name, e)))
             goto fail;
         if ((run->ingest_id == ST_LINEAGE_THIS) != (run->ingested_at == ST_LINEAGE_THIS)) {
             rc = st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s: a lineage run has only one of "
@@ -855,6 +888,20 @@ static st_status segrec_from_json(const json_t *o, bool resolved, st_segrec *r, 
             goto fail;
         }
     }
+    json_t *jd = json_object_get(o, "dv");
+    if (jd) {
+        int64_t dr = 0, db = 0;
+        if (!json_is_object(jd)) {
+            rc = st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s: \"dv\" is not an object", name, r->id);
+            goto fail;
+        }
+        if ((rc = check_keys(jd, dkeys, "a deletion vector", name, e)) || (rc = get_id(jd, "id", r->dv, name, e)) ||
+            (rc = get_int(jd, "rows", true, 1, (int64_t)r->rows, &dr, name, e)) ||
+            (rc = get_int(jd, "bytes", true, 1, INT64_MAX, &db, name, e)))
+            goto fail;
+        r->dv_rows = (uint64_t)dr;
+        r->dv_bytes = (uint64_t)db;
+    }
     return ST_OK;
 fail:
     st_segrec_clear(r);
@@ -865,7 +912,7 @@ fail:
 /* ---- entries ------------------------------------------------------------------ */
 
 static const char *const op_names[ST_OP__COUNT] = {"create", "append", "compact", "restore",
-                                                   "vacuum", "evolve", "overwrite"};
+                                                   "vacuum", "evolve", "transform", "overwrite"};
 
 const char *st_log_op_name(st_log_op op) {
     return (unsigned)op < ST_OP__COUNT ? op_names[op] : "?";
@@ -889,7 +936,70 @@ void st_logentry_free(st_logentry *le) {
     free(le->reasons);
     for (uint32_t i = 0; i < le->nsources; i++) free(le->sources[i].name);
     free(le->sources);
+    free(le->dvs);
+    for (uint32_t i = 0; i < le->ninputs; i++) free(le->inputs[i].table);
+    free(le->inputs);
     free(le);
+}
+
+static bool segrec_needs_v2(const st_segrec *r) {
+    if (r->dv[0] || r->has_part) return true;
+    for (uint32_t i = 0; i < r->nruns; i++)
+        if (r->runs[i].upstream) return true;
+    return false;
+}
+
+int st_logentry_format(const st_logentry *le) {
+    if (le->op == ST_OP_TRANSFORM || le->op == ST_OP_OVERWRITE || schema_v2(le->schema) || le->ndvs ||
+        le->ninputs || le->n_duplicates || le->n_replaced ||
+        (le->op == ST_OP_COMPACT && !le->nadds))
+        return 2;
+    for (uint32_t i = 0; i < le->nadds; i++)
+        if (segrec_needs_v2(&le->adds[i])) return 2;
+    return 1;
+}
+
+int st_logstate_format(const st_logstate *s) {
+    if (s->ninputs || schema_v2(s->schema)) return 2;
+    for (uint32_t i = 0; i < s->nsegs; i++)
+        if (segrec_needs_v2(&s->segs[i])) return 2;
+    return 1;
+}
+
+static json_t *inputs_to_json(const st_input_mark *m, uint32_t n) {
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "table", json_string(m[i].table));
+        json_object_set_new(x, "version", json_integer(m[i].version));
+        json_array_append_new(a, x);
+    }
+    return a;
+}
+
+/* Parse an "inputs" array into marks (tables unique). */
+static st_status inputs_from_json(const json_t *a, st_input_mark **out, uint32_t *nout, const char *name,
+                                  st_error *e) {
+    static const char *const ik[] = {"table", "version", NULL};
+    *out = NULL;
+    *nout = 0;
+    if (!json_is_array(a)) return st_error_set(e, ST_ERR_CORRUPT, "%s: \"inputs\" is not an array", name);
+    if (!json_array_size(a)) return ST_OK;
+    st_input_mark *m = calloc(json_array_size(a), sizeof *m);
+    if (!m) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory", name);
+    *out = m;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *x = json_array_get(a, i);
+        if (!json_is_object(x)) return st_error_set(e, ST_ERR_CORRUPT, "%s: an input is not an object", name);
+        ST_TRY(check_keys(x, ik, "an input", name, e));
+        ST_TRY(get_str(x, "table", true, ST_LOG_NAME_MAX, &m[i].table, name, e));
+        *nout = (uint32_t)i + 1;
+        ST_TRY(get_int(x, "version", true, -1, INT64_MAX - 1, &m[i].version, name, e));
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(m[k].table, m[i].table))
+                return st_error_set(e, ST_ERR_CORRUPT, "%s: input %s listed twice", name, m[i].table);
+    }
+    return ST_OK;
 }
 
 static json_t *pair(uint64_t a, uint64_t b) {
@@ -901,9 +1011,8 @@ static json_t *pair(uint64_t a, uint64_t b) {
 
 st_status st_logentry_encode(const st_logentry *le, st_sbuf *out, st_error *e) {
     json_t *o = json_object();
-    bool v2 = le->op == ST_OP_OVERWRITE || schema_v2(le->schema);
-    for (uint32_t i = 0; i < le->nadds && !v2; i++) v2 = le->adds[i].has_part;
-    json_object_set_new(o, "strata_log", json_integer(v2 ? ST_LOG_FORMAT_PART : ST_LOG_FORMAT));
+    int fmt = st_logentry_format(le);
+    json_object_set_new(o, "strata_log", json_integer(fmt));
     json_object_set_new(o, "version", json_integer(le->version));
     json_object_set_new(o, "ts", json_integer(le->ts_us));
     json_object_set_new(o, "op", json_string(st_log_op_name((st_log_op)le->op)));
@@ -937,6 +1046,10 @@ st_status st_logentry_encode(const st_logentry *le, st_sbuf *out, st_error *e) {
         json_object_set_new(c, "read", json_integer((json_int_t)le->n_read));
         json_object_set_new(c, "accepted", json_integer((json_int_t)le->n_accepted));
         json_object_set_new(c, "rejected", json_integer((json_int_t)le->n_rejected));
+        if (fmt >= 2) {
+            json_object_set_new(c, "duplicates", json_integer((json_int_t)le->n_duplicates));
+            json_object_set_new(c, "replaced", json_integer((json_int_t)le->n_replaced));
+        }
         json_t *rs = json_object();
         for (uint32_t i = 0; i < le->nreasons; i++)
             json_object_set_new(rs, le->reasons[i].code, json_integer((json_int_t)le->reasons[i].count));
@@ -960,6 +1073,19 @@ st_status st_logentry_encode(const st_logentry *le, st_sbuf *out, st_error *e) {
         json_object_set_new(o, "retain_from", json_integer(le->retain_from));
         json_object_set_new(o, "files_removed", json_integer((json_int_t)le->files_removed));
     }
+    if (le->ndvs) {
+        json_t *a = json_array();
+        for (uint32_t i = 0; i < le->ndvs; i++) {
+            json_t *d = json_object();
+            json_object_set_new(d, "seg", json_string(le->dvs[i].seg));
+            json_object_set_new(d, "id", json_string(le->dvs[i].id));
+            json_object_set_new(d, "rows", json_integer((json_int_t)le->dvs[i].rows));
+            json_object_set_new(d, "bytes", json_integer((json_int_t)le->dvs[i].bytes));
+            json_array_append_new(a, d);
+        }
+        json_object_set_new(o, "dv", a);
+    }
+    if (le->ninputs) json_object_set_new(o, "inputs", inputs_to_json(le->inputs, le->ninputs));
     st_status rc = seal_into(o, out, "log entry", e);
     json_decref(o);
     return rc;
@@ -979,16 +1105,19 @@ static st_status get_pair(const json_t *o, const char *key, uint64_t *a, uint64_
 
 static st_status entry_from_json(const json_t *o, const char *name, int64_t expect_version,
                                  st_logentry *le, st_error *e) {
-    static const char *const keys[] = {"strata_log", "version", "ts", "op", "read_version", "schema",
-                                       "add", "remove", "txn", "stream", "counts", "sources",
-                                       "restore_of", "retain_from", "files_removed", NULL};
+    static const char *const keys1[] = {"strata_log", "version", "ts", "op", "read_version", "schema",
+                                        "add", "remove", "txn", "stream", "counts", "sources",
+                                        "restore_of", "retain_from", "files_removed", NULL};
+    static const char *const keys2[] = {"strata_log", "version", "ts", "op", "read_version", "schema",
+                                        "add", "remove", "txn", "stream", "counts", "sources",
+                                        "restore_of", "retain_from", "files_removed", "dv", "inputs", NULL};
     int64_t fmt = 0;
     ST_TRY(get_int(o, "strata_log", true, 0, INT32_MAX, &fmt, name, e));
-    if (fmt != ST_LOG_FORMAT && fmt != ST_LOG_FORMAT_PART)
+    if (fmt < ST_LOG_FORMAT_MIN || fmt > ST_LOG_FORMAT)
         return st_error_set(e, ST_ERR_UNSUPPORTED, "%s: log format %lld is not supported by this "
-                            "strata (it reads formats %d and %d)", name, (long long)fmt, ST_LOG_FORMAT,
-                            ST_LOG_FORMAT_PART);
-    ST_TRY(check_keys(o, keys, "the entry", name, e));
+                            "strata (it reads formats %d to %d)", name, (long long)fmt, ST_LOG_FORMAT_MIN,
+                            ST_LOG_FORMAT);
+    ST_TRY(check_keys(o, fmt >= 2 ? keys2 : keys1, "the entry", name, e));
     ST_TRY(get_int(o, "version", true, 0, INT64_MAX - 1, &le->version, name, e));
     if (expect_version >= 0 && le->version != expect_version)
         return st_error_set(e, ST_ERR_CORRUPT, "%s: the entry says version %lld, its name says %lld",
@@ -1000,6 +1129,7 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
     if (json_is_string(jop))
         for (int i = 0; i < ST_OP__COUNT; i++)
             if (!strcmp(json_string_value(jop), op_names[i])) op = i;
+    if ((op == ST_OP_TRANSFORM || op == ST_OP_OVERWRITE) && fmt < 2) op = -1;
     if (op < 0) return st_error_set(e, ST_ERR_CORRUPT, "%s: unknown or missing \"op\"", name);
     le->op = (uint8_t)op;
     json_t *js = json_object_get(o, "schema");
@@ -1017,7 +1147,7 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
         le->adds = calloc(json_array_size(ja), sizeof *le->adds);
         if (!le->adds) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory", name);
         for (size_t i = 0; i < json_array_size(ja); i++) {
-            ST_TRY(segrec_from_json(json_array_get(ja, i), false, &le->adds[i], name, e));
+            ST_TRY(segrec_from_json(json_array_get(ja, i), false, (int)fmt, &le->adds[i], name, e));
             le->nadds = (uint32_t)i + 1;
         }
     }
@@ -1055,15 +1185,19 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
     }
     json_t *jc = json_object_get(o, "counts");
     if (jc) {
-        static const char *const ck[] = {"read", "accepted", "rejected", "reasons", NULL};
+        static const char *const ck1[] = {"read", "accepted", "rejected", "reasons", NULL};
+        static const char *const ck2[] = {"read", "accepted", "rejected", "duplicates", "replaced", "reasons", NULL};
         if (!json_is_object(jc)) return st_error_set(e, ST_ERR_CORRUPT, "%s: \"counts\" is not an object", name);
-        ST_TRY(check_keys(jc, ck, "\"counts\"", name, e));
+        ST_TRY(check_keys(jc, fmt >= 2 ? ck2 : ck1, "\"counts\"", name, e));
         le->has_counts = true;
         ST_TRY(get_u64(jc, "read", true, &le->n_read, name, e));
         ST_TRY(get_u64(jc, "accepted", true, &le->n_accepted, name, e));
         ST_TRY(get_u64(jc, "rejected", true, &le->n_rejected, name, e));
-        if (le->n_accepted + le->n_rejected != le->n_read || le->n_accepted > le->n_read)
-            return st_error_set(e, ST_ERR_CORRUPT, "%s: counts: accepted + rejected != read", name);
+        ST_TRY(get_u64(jc, "duplicates", false, &le->n_duplicates, name, e));
+        ST_TRY(get_u64(jc, "replaced", false, &le->n_replaced, name, e));
+        if (le->n_accepted > le->n_read || le->n_rejected > le->n_read || le->n_duplicates > le->n_read ||
+            le->n_accepted + le->n_rejected + le->n_duplicates != le->n_read)
+            return st_error_set(e, ST_ERR_CORRUPT, "%s: counts: accepted + rejected + duplicates != read", name);
         json_t *rs = json_object_get(jc, "reasons");
         if (!json_is_object(rs)) return st_error_set(e, ST_ERR_CORRUPT, "%s: counts: \"reasons\" is not an object", name);
         if (json_object_size(rs)) {
@@ -1101,6 +1235,33 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
             ST_TRY(get_pair(so, "bytes", &sp->byte_start, &sp->byte_end, name, e));
         }
     }
+    json_t *jdv = json_object_get(o, "dv");
+    if (jdv) {
+        static const char *const dk[] = {"seg", "id", "rows", "bytes", NULL};
+        if (!json_is_array(jdv) || !json_array_size(jdv))
+            return st_error_set(e, ST_ERR_CORRUPT, "%s: \"dv\" must be a non-empty array", name);
+        le->dvs = calloc(json_array_size(jdv), sizeof *le->dvs);
+        if (!le->dvs) return st_error_set(e, ST_ERR_NOMEM, "%s: out of memory", name);
+        for (size_t i = 0; i < json_array_size(jdv); i++) {
+            json_t *d = json_array_get(jdv, i);
+            st_dvrec *r = &le->dvs[i];
+            int64_t rows = 0, bytes = 0;
+            if (!json_is_object(d)) return st_error_set(e, ST_ERR_CORRUPT, "%s: a deletion vector is not an object", name);
+            ST_TRY(check_keys(d, dk, "a deletion vector", name, e));
+            ST_TRY(get_id(d, "seg", r->seg, name, e));
+            ST_TRY(get_id(d, "id", r->id, name, e));
+            ST_TRY(get_int(d, "rows", true, 1, MAX_ROWS, &rows, name, e));
+            ST_TRY(get_int(d, "bytes", true, 1, INT64_MAX, &bytes, name, e));
+            r->rows = (uint64_t)rows;
+            r->bytes = (uint64_t)bytes;
+            le->ndvs = (uint32_t)i + 1;
+            for (size_t k = 0; k < i; k++)
+                if (!strcmp(le->dvs[k].seg, r->seg))
+                    return st_error_set(e, ST_ERR_CORRUPT, "%s: two deletion vectors for segment %s", name, r->seg);
+        }
+    }
+    json_t *jin = json_object_get(o, "inputs");
+    if (jin) ST_TRY(inputs_from_json(jin, &le->inputs, &le->ninputs, name, e));
     ST_TRY(get_int(o, "restore_of", false, 0, le->version - 1, &le->restore_of, name, e));
     ST_TRY(get_int(o, "retain_from", false, 0, le->version, &le->retain_from, name, e));
     ST_TRY(get_u64(o, "files_removed", false, &le->files_removed, name, e));
@@ -1109,13 +1270,16 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
     switch ((st_log_op)le->op) {
     case ST_OP_CREATE: ok = le->version == 0 && le->schema && le->nremoves == 0; break;
     case ST_OP_APPEND: ok = le->version > 0 && le->nremoves == 0; break;
-    case ST_OP_COMPACT: ok = le->version > 0 && le->nadds && le->nremoves && !le->schema; break;
+    case ST_OP_COMPACT: ok = le->version > 0 && le->nremoves && !le->schema; break;
     case ST_OP_RESTORE: ok = le->version > 0 && le->restore_of >= 0; break;
     case ST_OP_VACUUM: ok = le->version > 0 && le->retain_from >= 0 && !le->nadds && !le->nremoves; break;
     case ST_OP_EVOLVE: ok = le->version > 0 && le->schema && !le->nadds && !le->nremoves; break;
+    case ST_OP_TRANSFORM: ok = le->version > 0; break;
     case ST_OP_OVERWRITE: ok = le->version > 0 && !le->schema; break;
     default: ok = false;
     }
+    if (ok && le->op == ST_OP_COMPACT && !le->nadds && fmt < 2) ok = false;
+    if (ok && le->ndvs && le->op != ST_OP_TRANSFORM) ok = false;
     if (ok && le->op != ST_OP_RESTORE && le->restore_of >= 0) ok = false;
     if (ok && le->op != ST_OP_VACUUM && (le->retain_from >= 0 || json_object_get(o, "files_removed"))) ok = false;
     if (!ok)
@@ -1207,6 +1371,8 @@ void st_logstate_free(st_logstate *s) {
     free(s->txns);
     for (uint32_t i = 0; i < s->nstreams; i++) free(s->streams[i].key);
     free(s->streams);
+    for (uint32_t i = 0; i < s->ninputs; i++) free(s->inputs[i].table);
+    free(s->inputs);
     free(p->idx.slot);
     free(p);
 }
@@ -1244,6 +1410,29 @@ bool st_logstate_stream(const st_logstate *s, const char *key, uint64_t *offset,
             return true;
         }
     return false;
+}
+
+bool st_logstate_input(const st_logstate *s, const char *table, int64_t *version) {
+    for (uint32_t i = 0; i < s->ninputs; i++)
+        if (!strcmp(s->inputs[i].table, table)) {
+            *version = s->inputs[i].version;
+            return true;
+        }
+    return false;
+}
+
+static st_status set_input(st_logstate *s, const char *table, int64_t version, st_error *e) {
+    for (uint32_t i = 0; i < s->ninputs; i++)
+        if (!strcmp(s->inputs[i].table, table)) {
+            s->inputs[i].version = version;
+            return ST_OK;
+        }
+    st_input_mark *n = realloc(s->inputs, (s->ninputs + 1) * sizeof *n);
+    if (!n) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    s->inputs = n;
+    if (!(n[s->ninputs].table = strdup(table))) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    n[s->ninputs++].version = version;
+    return ST_OK;
 }
 
 static st_status set_txn(st_logstate *s, const char *app, uint64_t seq, st_error *e) {
@@ -1321,10 +1510,45 @@ st_status st_logstate_apply(st_logstate *s, const st_logentry *le, const char *n
                                 le->adds[i].id);
         }
     }
+    for (uint32_t i = 0; i < le->nadds; i++)
+        if (le->adds[i].dv[0] && le->adds[i].dv_rows > le->adds[i].rows) {
+            free(gone);
+            return st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s: a deletion vector of more rows than the "
+                                "segment", name, le->adds[i].id);
+        }
+    /* deletion vectors: each names a segment live after this entry */
+    int64_t *dv_at = le->ndvs ? calloc(le->ndvs, sizeof *dv_at) : NULL; /* >= 0 state index, < 0 -(add+1) */
+    if (le->ndvs && !dv_at) {
+        free(gone);
+        return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < le->ndvs; i++) {
+        int64_t k = st_logstate_find_seg(s, le->dvs[i].seg);
+        uint64_t rows = 0;
+        if (k >= 0 && !(gone && gone[k])) {
+            dv_at[i] = k;
+            rows = s->segs[k].rows;
+        } else {
+            k = -1;
+            for (uint32_t j = 0; j < le->nadds; j++)
+                if (!strcmp(le->adds[j].id, le->dvs[i].seg)) {
+                    dv_at[i] = -(int64_t)j - 1;
+                    rows = le->adds[j].rows;
+                    k = j;
+                }
+        }
+        if (k < 0 || le->dvs[i].rows > rows) {
+            free(gone);
+            free(dv_at);
+            return st_error_set(e, ST_ERR_CORRUPT, "%s: deletion vector %s: segment %s is not live or has fewer "
+                                "rows than it deletes", name, le->dvs[i].id, le->dvs[i].seg);
+        }
+    }
     /* ---- prepare new pieces (may fail on memory only) */
     st_tschema *ns = NULL;
     if (le->schema && !(ns = st_tschema_clone(le->schema))) {
         free(gone);
+            free(dv_at);
         return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     }
     uint32_t keep = s->nsegs;
@@ -1337,6 +1561,7 @@ st_status st_logstate_apply(st_logstate *s, const st_logentry *le, const char *n
         st_segrec *n = realloc(s->segs, cap * sizeof *n);
         if (!n) {
             free(gone);
+            free(dv_at);
             st_tschema_free(ns);
             return st_error_set(e, ST_ERR_NOMEM, "out of memory");
         }
@@ -1346,6 +1571,7 @@ st_status st_logstate_apply(st_logstate *s, const st_logentry *le, const char *n
     st_segrec *added = le->nadds ? calloc(le->nadds, sizeof *added) : NULL;
     if (le->nadds && !added) {
         free(gone);
+            free(dv_at);
         st_tschema_free(ns);
         return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     }
@@ -1354,6 +1580,7 @@ st_status st_logstate_apply(st_logstate *s, const st_logentry *le, const char *n
             for (uint32_t j = 0; j < i; j++) st_segrec_clear(&added[j]);
             free(added);
             free(gone);
+            free(dv_at);
             st_tschema_free(ns);
             return ST_ERR_NOMEM;
         }
@@ -1365,7 +1592,25 @@ st_status st_logstate_apply(st_logstate *s, const st_logentry *le, const char *n
     if (le->txn_app && set_txn(s, le->txn_app, le->txn_seq, e) != ST_OK) goto oom_late;
     if (le->stream_key && set_stream(s, le->stream_key, le->stream_offset, le->stream_line, e) != ST_OK)
         goto oom_late;
+    for (uint32_t i = 0; i < le->ninputs; i++)
+        if (set_input(s, le->inputs[i].table, le->inputs[i].version, e) != ST_OK) goto oom_late;
+    /* deletion vectors on added segments land on the copies */
+    for (uint32_t i = 0; i < le->ndvs; i++)
+        if (dv_at[i] < 0) {
+            st_segrec *r = &added[-dv_at[i] - 1];
+            memcpy(r->dv, le->dvs[i].id, sizeof r->dv);
+            r->dv_rows = le->dvs[i].rows;
+            r->dv_bytes = le->dvs[i].bytes;
+        }
     /* ---- commit the change */
+    for (uint32_t i = 0; i < le->ndvs; i++)
+        if (dv_at[i] >= 0) {
+            st_segrec *r = &s->segs[dv_at[i]];
+            memcpy(r->dv, le->dvs[i].id, sizeof r->dv);
+            r->dv_rows = le->dvs[i].rows;
+            r->dv_bytes = le->dvs[i].bytes;
+        }
+    free(dv_at);
     if (gone) {
         uint32_t w = 0;
         for (uint32_t i = 0; i < s->nsegs; i++) {
@@ -1401,6 +1646,7 @@ oom_late:
     for (uint32_t j = 0; j < le->nadds; j++) st_segrec_clear(&added[j]);
     free(added);
     free(gone);
+    free(dv_at);
     st_tschema_free(ns);
     return ST_ERR_NOMEM;
 }
@@ -1410,9 +1656,7 @@ oom_late:
 st_status st_logstate_encode(const st_logstate *s, st_sbuf *out, st_error *e) {
     if (!s->schema) return st_error_set(e, ST_ERR_INTERNAL, "checkpoint of an empty state");
     json_t *o = json_object();
-    bool v2 = schema_v2(s->schema);
-    for (uint32_t i = 0; i < s->nsegs && !v2; i++) v2 = s->segs[i].has_part;
-    json_object_set_new(o, "strata_checkpoint", json_integer(v2 ? ST_LOG_FORMAT_PART : ST_LOG_FORMAT));
+    json_object_set_new(o, "strata_checkpoint", json_integer(st_logstate_format(s)));
     json_object_set_new(o, "version", json_integer(s->version));
     json_object_set_new(o, "ts", json_integer(s->ts_us));
     json_object_set_new(o, "created_ts", json_integer(s->created_ts_us));
@@ -1438,6 +1682,7 @@ st_status st_logstate_encode(const st_logstate *s, st_sbuf *out, st_error *e) {
         json_array_append_new(st, x);
     }
     json_object_set_new(o, "streams", st);
+    if (s->ninputs) json_object_set_new(o, "inputs", inputs_to_json(s->inputs, s->ninputs));
     st_status rc = seal_into(o, out, "checkpoint", e);
     json_decref(o);
     return rc;
@@ -1445,14 +1690,16 @@ st_status st_logstate_encode(const st_logstate *s, st_sbuf *out, st_error *e) {
 
 static st_status state_from_json(const json_t *o, const char *name, int64_t expect_version,
                                  st_logstate *s, st_error *e) {
-    static const char *const keys[] = {"strata_checkpoint", "version", "ts", "created_ts", "retain_from",
-                                       "schema", "segments", "txns", "streams", NULL};
+    static const char *const keys1[] = {"strata_checkpoint", "version", "ts", "created_ts", "retain_from",
+                                        "schema", "segments", "txns", "streams", NULL};
+    static const char *const keys2[] = {"strata_checkpoint", "version", "ts", "created_ts", "retain_from",
+                                        "schema", "segments", "txns", "streams", "inputs", NULL};
     int64_t fmt = 0;
     ST_TRY(get_int(o, "strata_checkpoint", true, 0, INT32_MAX, &fmt, name, e));
-    if (fmt != ST_LOG_FORMAT && fmt != ST_LOG_FORMAT_PART)
+    if (fmt < ST_LOG_FORMAT_MIN || fmt > ST_LOG_FORMAT)
         return st_error_set(e, ST_ERR_UNSUPPORTED, "%s: checkpoint format %lld is not supported", name,
                             (long long)fmt);
-    ST_TRY(check_keys(o, keys, "the checkpoint", name, e));
+    ST_TRY(check_keys(o, fmt >= 2 ? keys2 : keys1, "the checkpoint", name, e));
     ST_TRY(get_int(o, "version", true, 0, INT64_MAX - 1, &s->version, name, e));
     if (expect_version >= 0 && s->version != expect_version)
         return st_error_set(e, ST_ERR_CORRUPT, "%s: the checkpoint says version %lld, its name says %lld",
@@ -1476,10 +1723,10 @@ static st_status state_from_json(const json_t *o, const char *name, int64_t expe
         s->segs_cap = (uint32_t)n;
     }
     for (size_t i = 0; i < n; i++) {
-        ST_TRY(segrec_from_json(json_array_get(sa, i), true, &s->segs[i], name, e));
+        ST_TRY(segrec_from_json(json_array_get(sa, i), true, (int)fmt, &s->segs[i], name, e));
         s->nsegs = (uint32_t)i + 1;
         for (uint32_t r = 0; r < s->segs[i].nruns; r++)
-            if (s->segs[i].runs[r].ingest_id > s->version)
+            if (!s->segs[i].runs[r].upstream && s->segs[i].runs[r].ingest_id > s->version)
                 return st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s has rows from version %lld, after "
                                     "the checkpoint", name, s->segs[i].id,
                                     (long long)s->segs[i].runs[r].ingest_id);
@@ -1522,6 +1769,8 @@ static st_status state_from_json(const json_t *o, const char *name, int64_t expe
         free(key);
         if (rc) return rc;
     }
+    json_t *ia = json_object_get(o, "inputs");
+    if (ia) ST_TRY(inputs_from_json(ia, &s->inputs, &s->ninputs, name, e));
     return ST_OK;
 }
 
@@ -1553,8 +1802,12 @@ st_status st_logstate_decode(const char *buf, size_t len, const char *name, int6
 bool st_logstate_equal(const st_logstate *a, const st_logstate *b) {
     if (a->version != b->version || a->ts_us != b->ts_us || a->created_ts_us != b->created_ts_us ||
         a->retain_from != b->retain_from || !st_tschema_equal(a->schema, b->schema) ||
-        a->nsegs != b->nsegs || a->ntxns != b->ntxns || a->nstreams != b->nstreams)
+        a->nsegs != b->nsegs || a->ntxns != b->ntxns || a->nstreams != b->nstreams || a->ninputs != b->ninputs)
         return false;
+    for (uint32_t i = 0; i < a->ninputs; i++) {
+        int64_t v;
+        if (!st_logstate_input(b, a->inputs[i].table, &v) || v != a->inputs[i].version) return false;
+    }
     for (uint32_t i = 0; i < a->nsegs; i++)
         if (!segrec_equal(&a->segs[i], &b->segs[i])) return false;
     for (uint32_t i = 0; i < a->ntxns; i++) {

@@ -38,10 +38,16 @@
 #include "format/types.h"
 #include "format/zonemap.h"
 
-#define ST_LOG_FORMAT 1
-/* Files that use partitioning or the overwrite op say 2, so that a reader
- * that predates them refuses them as unsupported instead of misreading. */
-#define ST_LOG_FORMAT_PART 2
+/* Format 2 adds deletion vectors, upstream lineage, consumed-input marks,
+ * the transform operation and dedup counts (the Silver issue), and
+ * partitioning, clustering and the overwrite operation (Gold tables).  A
+ * writer writes the lowest format that can express an entry (or
+ * checkpoint), so a table that uses none of them stays readable by format-1
+ * readers, and an older reader refuses a table that uses them as
+ * unsupported instead of misreading it; a reader reads both, and refuses
+ * format-2 fields in a format-1 file. */
+#define ST_LOG_FORMAT 2
+#define ST_LOG_FORMAT_MIN 1
 #define ST_SEG_ID_LEN 32             /* hex digits of a segment id */
 #define ST_LOG_ENTRY_MAX (64u << 20) /* bytes of one entry file */
 #define ST_LOG_CHECKPOINT_MAX (1024u << 20)
@@ -130,11 +136,16 @@ typedef enum { ST_SIDE_DATA = 0, ST_SIDE_REJECTS = 1 } st_seg_side;
  * that loses a race retries without rewriting anything.  Compaction and
  * restore copy the resolved values. */
 #define ST_LINEAGE_THIS INT64_MIN
+/* Upstream lineage (format 2): rows a table derived from another table's
+ * rows (Silver from Bronze) carry the upstream row's lineage: `upstream`
+ * names that table ("bronze.sales"), and ingest_id / ingested_at / source
+ * and the rows' _line are the upstream row's, always resolved. */
 typedef struct st_lineage_run {
     uint64_t rows;
     char *source;        /* "sales.csv", "-" (stdin), ... */
     int64_t ingest_id;   /* version, or ST_LINEAGE_THIS */
     int64_t ingested_at; /* microseconds UTC, or ST_LINEAGE_THIS */
+    char *upstream;      /* NULL: this table's own commit; else the upstream table */
 } st_lineage_run;
 
 typedef struct st_seg_zone {
@@ -156,6 +167,11 @@ typedef struct st_segrec {
     char *part_key;             /* "2025-03-01"; NULL: the rows whose field is NULL */
     char *part_min, *part_max;  /* bounds of the field in the partition, in
                                    the field type's text form (NULL with key) */
+    /* the deletion vector in force (format 2): file data/<dv>.dv, dv_rows
+     * deleted rows (1..rows), dv_bytes its size; dv[0] == 0 when none */
+    char dv[ST_SEG_ID_LEN + 1];
+    uint64_t dv_rows;
+    uint64_t dv_bytes;
 } st_segrec;
 
 void st_segrec_clear(st_segrec *r); /* frees members, leaves r zeroed */
@@ -172,7 +188,8 @@ typedef enum {
     ST_OP_RESTORE = 3, /* makes an older snapshot current */
     ST_OP_VACUUM = 4,  /* raises the oldest readable version, then files go */
     ST_OP_EVOLVE = 5,  /* schema change without data */
-    ST_OP_OVERWRITE = 6, /* INSERT OVERWRITE: removes the partitions it rewrites */
+    ST_OP_TRANSFORM = 6, /* a Silver run: adds, deletion vectors, inputs (format 2) */
+    ST_OP_OVERWRITE = 7, /* INSERT OVERWRITE: removes the partitions it rewrites (format 2) */
     ST_OP__COUNT
 } st_log_op;
 const char *st_log_op_name(st_log_op op);
@@ -188,6 +205,23 @@ typedef struct st_reason_count {
     char *code; /* "bad_value", "ragged_row", ... (engine/contract.h) */
     uint64_t count;
 } st_reason_count;
+
+/* A deletion vector for a live segment (format 2): from this version on,
+ * segment `seg` hides the `rows` rows of file data/<id>.dv (`bytes` long),
+ * which replaces the segment's previous vector. */
+typedef struct st_dvrec {
+    char seg[ST_SEG_ID_LEN + 1];
+    char id[ST_SEG_ID_LEN + 1];
+    uint64_t rows;
+    uint64_t bytes;
+} st_dvrec;
+
+/* How far a derived table has consumed an upstream table (format 2): every
+ * version <= `version` of table `table` is reflected in this table. */
+typedef struct st_input_mark {
+    char *table;
+    int64_t version;
+} st_input_mark;
 
 typedef struct st_logentry {
     int64_t version;
@@ -205,9 +239,13 @@ typedef struct st_logentry {
     /* stream position after this commit (`ingest --follow`): key != NULL */
     char *stream_key;
     uint64_t stream_offset, stream_line;
-    /* ingest counts: read = accepted + rejected */
+    /* counts: read = accepted + rejected + duplicates; duplicates (input
+     * rows that lost to a newer row of their key) and replaced (rows of
+     * earlier versions hidden by this commit's deletion vectors) are a
+     * transform's, format 2 */
     bool has_counts;
     uint64_t n_read, n_accepted, n_rejected;
+    uint64_t n_duplicates, n_replaced;
     uint32_t nreasons;
     st_reason_count *reasons;
     uint32_t nsources;
@@ -215,6 +253,11 @@ typedef struct st_logentry {
     int64_t restore_of;   /* ST_OP_RESTORE: the version made current; else -1 */
     int64_t retain_from;  /* ST_OP_VACUUM: oldest readable version; else -1 */
     uint64_t files_removed; /* ST_OP_VACUUM: files the vacuum set out to delete */
+    /* format 2 */
+    uint32_t ndvs;
+    st_dvrec *dvs;
+    uint32_t ninputs;
+    st_input_mark *inputs; /* the consumed marks after this commit */
 } st_logentry;
 
 st_logentry *st_logentry_new(void); /* zeroed, read_version/restore_of/retain_from -1 */
@@ -254,6 +297,8 @@ typedef struct st_logstate {
     st_txn_mark *txns;
     uint32_t nstreams;
     st_stream_mark *streams;
+    uint32_t ninputs;
+    st_input_mark *inputs;
 } st_logstate;
 
 st_logstate *st_logstate_new(void);
@@ -278,6 +323,12 @@ bool st_logstate_equal(const st_logstate *a, const st_logstate *b);
 int64_t st_logstate_find_seg(const st_logstate *s, const char *id);
 /* Last recorded seq of an idempotency app; false when none. */
 bool st_logstate_txn(const st_logstate *s, const char *app, uint64_t *seq);
+/* Consumed version of an upstream table; false when none recorded. */
+bool st_logstate_input(const st_logstate *s, const char *table, int64_t *version);
+/* The format an entry / a checkpoint is written in (the lowest that can
+ * express it). */
+int st_logentry_format(const st_logentry *le);
+int st_logstate_format(const st_logstate *s);
 /* Last recorded stream position for key; false when none. */
 bool st_logstate_stream(const st_logstate *s, const char *key, uint64_t *offset,
                         uint64_t *line);

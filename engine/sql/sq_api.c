@@ -111,6 +111,11 @@ st_status st_query_prepare(st_catalog *cat, const char *sql, const st_sql_opts *
         /* bind the query as written to learn its columns, check the target,
          * then bind it again wrapped (sq_write.c) */
         ST_CHECK(rc, sq_bind(&b, st.sel, &q->root, &names, e));
+        if (opts->read_only) {
+            rc = st_error_set(e, ST_ERR_UNSUPPORTED, "this statement writes (CREATE TABLE, INSERT or COPY), "
+                              "and writes are off here");
+            goto cleanup;
+        }
         ST_CHECK(rc, sq_write_setup(cat, q->sql, &st, q->root->nout, names, q->root->types, &q->w, e));
         sq_stmt st2;
         ST_CHECK(rc, sq_parse(q->arena, q->sql, (uint32_t)n, &st2, e));

@@ -118,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.threads = 1;
     o.memory_limit = 8u << 20;
     o.now_us = 0;
+    o.read_only = true; /* COPY would write wherever the input points */
     st_query *q = NULL;
     st_error e;
     if (st_query_prepare(st_memcat_catalog(cat), sql, &o, &q, &e) == ST_OK) {

@@ -341,6 +341,123 @@ static void test_apply_rules(void **state) {
     st_logstate_free(s);
 }
 
+/* Format 2: deletion vectors, upstream lineage, inputs, transform counts. */
+static void test_format2(void **state) {
+    (void)state;
+    st_sbuf sb = ST_SBUF_INIT;
+    st_logstate *s = st_logstate_new();
+    st_logentry *le = mk_entry(0, 1000, ST_OP_CREATE);
+    add_seg(le, 1, 5, ST_SIDE_DATA);
+    le->adds[0].runs[0].upstream = strdup("bronze.sales");
+    le->adds[0].runs[0].ingest_id = 7;
+    le->adds[0].runs[0].ingested_at = 123;
+    le->ninputs = 1;
+    le->inputs = calloc(1, sizeof *le->inputs);
+    le->inputs[0].table = strdup("bronze.sales");
+    le->inputs[0].version = 7;
+    assert_int_equal(st_logentry_format(le), 2);
+    encode(le, &sb);
+    assert_non_null(strstr(sb.p, "\"strata_log\":2"));
+    st_logentry *back;
+    ST_ASSERT_OK(st_logentry_decode(sb.p, sb.len, "e0", 0, &back, &err_));
+    assert_string_equal(back->adds[0].runs[0].upstream, "bronze.sales");
+    assert_int_equal(back->adds[0].runs[0].ingest_id, 7);
+    ST_ASSERT_OK(st_logstate_apply(s, back, "e0", &err_));
+    st_logentry_free(back);
+    st_logentry_free(le);
+    int64_t v;
+    assert_true(st_logstate_input(s, "bronze.sales", &v) && v == 7);
+    /* a checkpoint with upstream lineage from a version "after" it is fine */
+    assert_int_equal(st_logstate_format(s), 2);
+    st_sbuf_clear(&sb);
+    ST_ASSERT_OK(st_logstate_encode(s, &sb, &err_));
+    st_logstate *ck;
+    ST_ASSERT_OK(st_logstate_decode(sb.p, sb.len, "ck", 0, &ck, &err_));
+    assert_true(st_logstate_equal(ck, s));
+    st_logstate_free(ck);
+    /* a transform: a new segment and a deletion vector on the old one */
+    le = mk_entry(1, 2000, ST_OP_TRANSFORM);
+    add_seg(le, 2, 3, ST_SIDE_DATA);
+    le->ndvs = 1;
+    le->dvs = calloc(1, sizeof *le->dvs);
+    fake_id(le->dvs[0].seg, 1);
+    fake_id(le->dvs[0].id, 77);
+    le->dvs[0].rows = 2;
+    le->dvs[0].bytes = 90;
+    le->has_counts = true;
+    le->n_read = 10;
+    le->n_accepted = 3;
+    le->n_rejected = 1;
+    le->n_duplicates = 6;
+    le->n_replaced = 2;
+    encode(le, &sb);
+    ST_ASSERT_OK(st_logentry_decode(sb.p, sb.len, "e1", 1, &back, &err_));
+    assert_int_equal(back->n_duplicates, 6);
+    assert_int_equal(back->n_replaced, 2);
+    assert_int_equal(back->ndvs, 1);
+    ST_ASSERT_OK(st_logstate_apply(s, back, "e1", &err_));
+    st_logentry_free(back);
+    assert_string_equal(s->segs[0].dv, le->dvs[0].id);
+    assert_int_equal(s->segs[0].dv_rows, 2);
+    st_sbuf_clear(&sb);
+    ST_ASSERT_OK(st_logstate_encode(s, &sb, &err_));
+    ST_ASSERT_OK(st_logstate_decode(sb.p, sb.len, "ck", 1, &ck, &err_));
+    assert_true(st_logstate_equal(ck, s));
+    assert_string_equal(ck->segs[0].dv, le->dvs[0].id);
+    st_logstate_free(ck);
+    st_logentry_free(le);
+    /* a deletion vector on a segment that is not live, or of more rows than
+     * it has, is refused and leaves the state as it was */
+    le = mk_entry(2, 3000, ST_OP_TRANSFORM);
+    le->ndvs = 1;
+    le->dvs = calloc(1, sizeof *le->dvs);
+    fake_id(le->dvs[0].seg, 9);
+    fake_id(le->dvs[0].id, 78);
+    le->dvs[0].rows = 1;
+    le->dvs[0].bytes = 90;
+    ST_ASSERT_ERR(st_logstate_apply(s, le, "e2", &err_), ST_ERR_CORRUPT);
+    fake_id(le->dvs[0].seg, 2);
+    le->dvs[0].rows = 4;
+    ST_ASSERT_ERR(st_logstate_apply(s, le, "e2", &err_), ST_ERR_CORRUPT);
+    assert_int_equal(s->version, 1);
+    assert_int_equal(s->segs[1].dv[0], 0);
+    st_logentry_free(le);
+    st_logstate_free(s);
+    /* format-2 fields in a format-1 file, and counts that do not add up */
+    static const char *const bad[] = {
+        "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"transform\",\"read_version\":0}",
+        "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"inputs\":[]}",
+        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"dv\":[{\"seg\":"
+        "\"00000000000000000000000000000001\",\"id\":\"00000000000000000000000000000002\",\"rows\":1,\"bytes\":1}]}",
+        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"transform\",\"read_version\":0,\"counts\":{\"read\":3,"
+        "\"accepted\":1,\"rejected\":1,\"duplicates\":2,\"replaced\":0,\"reasons\":{}}}",
+        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"transform\",\"read_version\":0,\"inputs\":[{\"table\":\"a\","
+        "\"version\":1},{\"table\":\"a\",\"version\":2}]}",
+        "{\"strata_log\":1,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"add\":[{\"id\":"
+        "\"00000000000000000000000000000001\",\"side\":\"data\",\"rows\":1,\"bytes\":1,\"zones\":[],"
+        "\"lineage\":[{\"rows\":1,\"source\":\"a\",\"upstream\":\"bronze.a\",\"ingest_id\":1,\"ingested_at\":1}]}]}",
+        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"add\":[{\"id\":"
+        "\"00000000000000000000000000000001\",\"side\":\"data\",\"rows\":1,\"bytes\":1,\"zones\":[],"
+        "\"lineage\":[{\"rows\":1,\"source\":\"a\",\"upstream\":\"bronze.a\"}]}]}",
+        "{\"strata_log\":2,\"version\":1,\"ts\":1,\"op\":\"append\",\"read_version\":0,\"add\":[{\"id\":"
+        "\"00000000000000000000000000000001\",\"side\":\"data\",\"rows\":1,\"bytes\":1,\"zones\":[],"
+        "\"lineage\":[{\"rows\":1,\"source\":\"a\"}],\"dv\":{\"id\":\"00000000000000000000000000000002\",\"rows\":2,\"bytes\":5}}]}",
+        NULL};
+    for (int i = 0; bad[i]; i++) {
+        seal(&sb, bad[i]);
+        if (st_logentry_decode(sb.p, sb.len, "x", -1, &back, &err_) == ST_OK)
+            fail_msg("accepted bad entry %d: %s", i, bad[i]);
+    }
+    /* a plain append stays format 1 */
+    le = mk_entry(1, 2000, ST_OP_APPEND);
+    add_seg(le, 3, 3, ST_SIDE_DATA);
+    assert_int_equal(st_logentry_format(le), 1);
+    encode(le, &sb);
+    assert_non_null(strstr(sb.p, "\"strata_log\":1"));
+    st_logentry_free(le);
+    st_sbuf_free(&sb);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry_round_trip),
@@ -349,6 +466,7 @@ int main(void) {
         cmocka_unit_test(test_schema_file),
         cmocka_unit_test(test_replay_and_checkpoint),
         cmocka_unit_test(test_apply_rules),
+        cmocka_unit_test(test_format2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
