@@ -31,12 +31,20 @@ static st_status lazy_open(st_catalog *c, const char *name, int64_t ver, int64_t
     return l->inner->ops->open(l->inner, name, ver, ts, out, e);
 }
 
-static const st_catalog_ops lazy_ops = {lazy_open, NULL};
+/* Statements that write (CREATE TABLE AS, INSERT) need the warehouse. */
+static void *lazy_warehouse(st_catalog *c) {
+    lazycat *l = c->impl;
+    st_error e;
+    if (!l->inner && st_warehouse_catalog_open(l->dir, &l->inner, &e) != ST_OK) return NULL;
+    return l->inner->ops->warehouse ? l->inner->ops->warehouse(l->inner) : NULL;
+}
+
+static const st_catalog_ops lazy_ops = {lazy_open, NULL, lazy_warehouse};
 
 static int cmd_query(st_cli *cli, int argc, char **argv) {
     const char *format = "table", *as_of = NULL, *mem = NULL;
     long threads = 0, max_rows = 40;
-    bool explain = false;
+    bool explain = false, no_prune = false;
     st_opt opts[] = {
         {"format", 'f', ST_OPT_STRING, &format, "FMT", "table (default), csv, json or ndjson"},
         {"as-of", 0, ST_OPT_STRING, &as_of, "X",
@@ -46,14 +54,18 @@ static int cmd_query(st_cli *cli, int argc, char **argv) {
          "fail the query if it would hold more than SIZE (e.g. 500MB, 2GB)"},
         {"max-rows", 0, ST_OPT_INT, &max_rows, "N",
          "table format: show at most N rows (default 40; 0 = all)"},
-        {"explain", 0, ST_OPT_FLAG, &explain, NULL, "print the plan instead of running the query"},
+        {"explain", 0, ST_OPT_FLAG, &explain, NULL,
+         "print the plan and what pruning skips instead of running the query (json with --format json)"},
+        {"no-prune", 0, ST_OPT_FLAG, &no_prune, NULL,
+         "read every partition, segment and row group (zone maps unused; same answer, slower)"},
         {NULL, 0, 0, NULL, NULL, NULL}};
     st_cmd_help help = {
         "strata query \"SQL\" [options]",
         "Run a SQL query (spec/SQL.md) over the warehouse's tables (layer.name) and\n"
         "files (FROM 'f.csv', read_csv('f.csv'), read_json('f.ndjson'), 'f.parquet').\n"
         "Time travel: FROM t VERSION AS OF 3, FROM t TIMESTAMP AS OF '2026-01-31 12:00:00',\n"
-        "or --as-of for every table.",
+        "or --as-of for every table.  EXPLAIN [ANALYZE] SELECT ... (or --explain) shows the\n"
+        "plan and, per table, the partitions, segments and row groups kept by pruning.",
         "  strata query \"SELECT category, sum(unit_price * quantity) FROM bronze.sales GROUP BY 1\"\n"
         "  strata query \"SELECT * FROM 'sales.csv' LIMIT 10\" --format csv\n"
         "  strata query \"SELECT count(*) FROM bronze.sales\" --as-of 3"};
@@ -79,6 +91,7 @@ static int cmd_query(st_cli *cli, int argc, char **argv) {
     st_sql_opts o;
     st_sql_opts_init(&o);
     o.threads = (uint32_t)(threads ? threads : cli->threads > 0 ? cli->threads : 0);
+    o.no_prune = no_prune;
     if (mem && st_parse_size(mem, &o.memory_limit, &err) != ST_OK)
         return st_cli_usage("query", "--memory-limit: %s", err.msg);
     if (as_of) {
@@ -107,10 +120,11 @@ static int cmd_query(st_cli *cli, int argc, char **argv) {
         exit_code = st_cli_fail(&err);
         goto done;
     }
-    if (explain) {
+    if (explain || (st_query_is_explain(q) && fmt == ST_OUT_JSON)) {
+        /* the plan as text, or one JSON document for scripts */
         st_sbuf sb = ST_SBUF_INIT;
-        st_query_explain(q, &sb);
-        fputs(st_sbuf_cstr(&sb), stdout);
+        if (st_query_explain(q, fmt == ST_OUT_JSON, &sb, &err) != ST_OK) exit_code = st_cli_fail(&err);
+        else fputs(st_sbuf_cstr(&sb), stdout);
         st_sbuf_free(&sb);
         goto done;
     }

@@ -79,7 +79,9 @@ static void cat_close(st_catalog *c) {
     free(c);
 }
 
-static const st_catalog_ops wcat_ops = {cat_open, cat_close};
+static void *cat_warehouse(st_catalog *c) { return ((wcat *)c->impl)->w; }
+
+static const st_catalog_ops wcat_ops = {cat_open, cat_close, cat_warehouse};
 
 st_status st_warehouse_catalog_open(const char *warehouse_dir, st_catalog **out, st_error *e) {
     *out = NULL;

@@ -182,6 +182,10 @@ st_status st_table_compact(st_table *t, const st_compact_opts *o, st_compact_res
     uint32_t nplans[2] = {0, 0};
     st_status rc;
     ST_CHECK(rc, st_table_load(t, -1, &s, e));
+    /* Partitioned or clustered tables (Gold) are written in whole, sorted
+     * partitions by SQL; merging their segments would mix partitions and
+     * undo the clustering, so they are left as they are. */
+    if (s->schema->part_kind != ST_PART_NONE || s->schema->ncluster) goto cleanup;
     for (int side = 0; side < 2; side++)
         ST_CHECK(rc, make_plans(s, (uint8_t)side, target, small, share, &plans[side], &nplans[side], e));
     if (!nplans[0] && !nplans[1]) goto cleanup;

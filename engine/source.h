@@ -10,7 +10,9 @@
  * parallel.  Both levels carry zone maps so that the planner can skip a
  * group before opening its file (group zone maps come from the commit log)
  * and a unit before decoding it (unit zone maps come from the file footer).
- * Groups may belong to a partition (Gold), reported for EXPLAIN.
+ * Groups may belong to a partition (Gold): partitions carry zone maps of
+ * their own (partition_zm), checked before the groups', and are counted by
+ * EXPLAIN.
  *
  * Contract:
  *  - Immutable: the same calls always return the same data (a snapshot).
@@ -83,6 +85,12 @@ typedef struct st_source_ops {
     /* Stream sources only (see above); NULL for sources with units. */
     st_status (*read_next)(st_source *s, uint32_t g, const uint32_t *cols, uint32_t ncols,
                            st_batch *out, bool *done, st_error *e);
+    /* Partitioned sources: zone maps (schema->nfields) that bound every row
+     * a partition may hold, from its definition alone (day(ts) = 2025-03-01:
+     * ts in [2025-03-01 00:00, 2025-03-01 23:59:59.999999]; the other
+     * columns know nothing), so the planner skips a partition, and every
+     * group in it, before looking at a group.  NULL (or a NULL op): unknown. */
+    const st_zonemap *(*partition_zm)(st_source *s, uint32_t p);
 } st_source_ops;
 
 struct st_source {
@@ -107,6 +115,10 @@ typedef struct st_catalog_ops {
     st_status (*open)(st_catalog *c, const char *name, int64_t as_of_version,
                       int64_t as_of_ts_us, st_source **out, st_error *e);
     void (*close)(st_catalog *c);
+    /* The warehouse the tables live in, for statements that write them
+     * (CREATE TABLE AS, INSERT): an st_warehouse * (engine/warehouse.h), or
+     * NULL (a NULL op: read-only catalog). */
+    void *(*warehouse)(st_catalog *c);
 } st_catalog_ops;
 struct st_catalog {
     const st_catalog_ops *ops;

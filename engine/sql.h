@@ -33,6 +33,7 @@
 #ifndef ST_SQL_H
 #define ST_SQL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/source.h"
@@ -49,6 +50,13 @@ typedef struct st_sql_opts {
     int64_t now_us;          /* the statement's now(); INT64_MIN = the clock */
     const volatile int *interrupt; /* when *interrupt != 0 the query stops
                                       with ST_ERR_INTERRUPTED; may be NULL */
+    bool no_prune;           /* read every partition, segment and row group
+                                (zone maps unused: for testing that pruning
+                                never changes an answer) */
+    bool analyze;            /* measure rows, bytes and time per operator
+                                (EXPLAIN ANALYZE; implied by that statement) */
+    bool read_only;          /* refuse CREATE TABLE, INSERT and COPY (the
+                                fuzzer, which must not write files) */
 } st_sql_opts;
 
 void st_sql_opts_init(st_sql_opts *o);
@@ -62,8 +70,16 @@ const char *st_query_col_name(const st_query *q, uint32_t i);
 st_type st_query_col_type(const st_query *q, uint32_t i);
 /* Next batch of the result, or *out = NULL at the end. */
 st_status st_query_next(st_query *q, const st_batch **out, st_error *e);
-/* The plan as indented text (what EXPLAIN prints); appended to sb. */
-void st_query_explain(const st_query *q, st_sbuf *sb);
+/* EXPLAIN / EXPLAIN ANALYZE statements (st_query_next returns the plan's
+ * lines, one per row of a VARCHAR column "plan"). */
+bool st_query_is_explain(const st_query *q);
+/* The plan (what EXPLAIN prints), appended to sb as indented text or, with
+ * json, as a JSON document: per scan the partitions, segments and row
+ * groups total vs kept, the rows and bytes to read (this opens the kept
+ * segments' footers; no data is read).  EXPLAIN ANALYZE runs the statement
+ * here when it has not run yet; a statement prepared with opts.analyze
+ * reports its counters once its result has been read to the end. */
+st_status st_query_explain(st_query *q, bool json, st_sbuf *sb, st_error *e);
 /* Peak bytes the query held (for reports). */
 uint64_t st_query_peak_memory(const st_query *q);
 void st_query_close(st_query *q); /* NULL accepted */

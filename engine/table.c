@@ -478,6 +478,9 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
                 same = a->fields[i].id == b->fields[i].id && !strcmp(a->fields[i].name, b->fields[i].name) &&
                        st_type_eq(a->fields[i].type, b->fields[i].type) &&
                        a->fields[i].nullable == b->fields[i].nullable;
+            same = same && a->part_kind == b->part_kind && a->part_field == b->part_field &&
+                   a->ncluster == b->ncluster &&
+                   (!a->ncluster || !memcmp(a->cluster, b->cluster, a->ncluster * sizeof *a->cluster));
             if (same) {
                 st_tschema_free(le->schema);
                 le->schema = NULL;
@@ -501,6 +504,23 @@ static st_status check_conflict(const st_table *t, const st_logstate *after, st_
         return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " changed the data while the "
                             "restore was being written; run the restore again", t->name.full,
                             other->version);
+    if (le->op == ST_OP_OVERWRITE && has_data_change(other)) {
+        /* an overwrite replaces whole partitions: rows another writer added
+         * to one of them meanwhile would survive it, or vanish, depending on
+         * timing; refuse instead (an unpartitioned table is one partition) */
+        bool touched = false;
+        for (uint32_t i = 0; i < other->nadds && !touched; i++) {
+            const st_segrec *o = &other->adds[i];
+            if (!o->has_part) touched = true;
+            for (uint32_t k = 0; k < le->nadds && !touched; k++)
+                touched = le->adds[k].has_part && ((!o->part_key && !le->adds[k].part_key) ||
+                          (o->part_key && le->adds[k].part_key && !strcmp(o->part_key, le->adds[k].part_key)));
+        }
+        if (other->op == ST_OP_RESTORE || touched)
+            return st_error_set(e, ST_ERR_CONFLICT, "%s: version %" PRId64 " wrote to a partition "
+                                "this INSERT OVERWRITE replaces; run it again", t->name.full,
+                                other->version);
+    }
     if (le->op == ST_OP_RESTORE && le->restore_of < after->retain_from)
         return st_error_set(e, ST_ERR_CONFLICT, "%s: a vacuum removed the files of version %" PRId64
                             " while it was being restored", t->name.full, le->restore_of);

@@ -52,6 +52,12 @@ typedef struct tsrc {
     bool rejects;
     uint32_t ngroups;
     tgroup *groups;
+    /* partitioned tables: distinct partitions of the groups, their labels
+     * and zone maps (nparts * nfields; bounds on the partition field only) */
+    uint32_t nparts;
+    int32_t *gpart;      /* ngroups: partition of each group */
+    char **plabel;
+    st_zonemap *pzm;
 } tsrc;
 
 static tsrc *impl(st_source *s) { return s->impl; }
@@ -109,7 +115,7 @@ static void op_group_info(st_source *s, uint32_t gi, st_group_info *out) {
     out->rows = g->rec->rows;
     out->bytes = g->rec->bytes;
     out->zm = g->zm;
-    out->partition = -1;
+    out->partition = impl(s)->gpart ? impl(s)->gpart[gi] : -1;
     out->label = g->label;
 }
 
@@ -289,14 +295,84 @@ static st_status op_read(st_source *s, uint32_t gi, uint32_t u, const uint32_t *
     return ST_OK;
 }
 
-static uint32_t op_partition_count(st_source *s) {
-    (void)s;
-    return 0;
-}
+static uint32_t op_partition_count(st_source *s) { return impl(s)->nparts; }
 static const char *op_partition_label(st_source *s, uint32_t p) {
-    (void)s;
-    (void)p;
-    return NULL;
+    return p < impl(s)->nparts ? impl(s)->plabel[p] : NULL;
+}
+static const st_zonemap *op_partition_zm(st_source *s, uint32_t p) {
+    tsrc *ts = impl(s);
+    return p < ts->nparts ? &ts->pzm[(size_t)p * s->schema->nfields] : NULL;
+}
+
+/* Zone map of the partition field from the partition's bounds (text). */
+static void part_zone(st_zonemap *zm, st_type t, const st_segrec *r) {
+    zone_unknown(zm, t, 0);
+    if (!r->part_key) {
+        zone_null(zm, t, 1);
+        return;
+    }
+    st_vector *v = st_vector_new(t, 2);
+    if (!v) return;
+    const char *b[2] = {r->part_min, r->part_max};
+    bool ok = true;
+    for (int i = 0; i < 2 && ok; i++) {
+        if (st_type_is_string(t)) {
+            ok = st_vector_set_str(v, (uint32_t)i, b[i], (uint32_t)strlen(b[i]), NULL) == ST_OK;
+        } else {
+            ok = st_parse_value(t, b[i], strlen(b[i]), st_vector_at(v, (uint32_t)i), NULL) == ST_OK;
+            if (ok) st_vector_set_valid(v, (uint32_t)i);
+        }
+    }
+    v->len = 2;
+    if (ok) {
+        st_zonemap z;
+        st_zonemap_init(&z, t);
+        st_zonemap_update(&z, v, NULL, 2);
+        *zm = z; /* bounds unparsable (damage): stays unknown, never wrong */
+    }
+    st_vector_free(v);
+}
+
+/* Group the data segments of a partitioned table by partition key. */
+static bool build_parts(tsrc *ts, const st_schema *vs) {
+    const st_tschema *sc = ts->state->schema;
+    int pc = st_schema_find_id(vs, sc->part_field);
+    if (sc->part_kind == ST_PART_NONE || pc < 0 || ts->rejects) return true;
+    uint32_t nf = vs->nfields;
+    ts->gpart = calloc(ts->ngroups ? ts->ngroups : 1, sizeof *ts->gpart);
+    ts->plabel = calloc(ts->ngroups ? ts->ngroups : 1, sizeof *ts->plabel);
+    ts->pzm = calloc((size_t)(ts->ngroups ? ts->ngroups : 1) * (nf ? nf : 1), sizeof *ts->pzm);
+    if (!ts->gpart || !ts->plabel || !ts->pzm) return false;
+    const st_segrec **first = calloc(ts->ngroups ? ts->ngroups : 1, sizeof *first);
+    if (!first) return false;
+    for (uint32_t g = 0; g < ts->ngroups; g++) {
+        const st_segrec *r = ts->groups[g].rec;
+        if (!r->has_part) { /* written before partitioning: no partition */
+            ts->gpart[g] = -1;
+            continue;
+        }
+        uint32_t p = 0;
+        for (; p < ts->nparts; p++) {
+            const st_segrec *q = first[p];
+            if ((!q->part_key && !r->part_key) || (q->part_key && r->part_key && !strcmp(q->part_key, r->part_key)))
+                break;
+        }
+        ts->gpart[g] = (int32_t)p;
+        if (p < ts->nparts) continue;
+        first[p] = r;
+        ts->plabel[p] = strdup(r->part_key ? r->part_key : "NULL");
+        if (!ts->plabel[p]) {
+            free(first);
+            return false;
+        }
+        ts->nparts++;
+        st_zonemap *z = &ts->pzm[(size_t)p * nf];
+        for (uint32_t c = 0; c < nf; c++)
+            if ((int)c != pc) zone_unknown(&z[c], vs->fields[c].type, 0);
+        part_zone(&z[pc], vs->fields[pc].type, r);
+    }
+    free(first);
+    return true;
 }
 
 static void op_close(st_source *s) {
@@ -315,6 +391,10 @@ static void op_close(st_source *s) {
         free(g->unit_zm);
     }
     if (ts) {
+        for (uint32_t p = 0; p < ts->nparts; p++) free(ts->plabel[p]);
+        free(ts->plabel);
+        free(ts->gpart);
+        free(ts->pzm);
         free(ts->groups);
         st_logstate_free(ts->state);
         free(ts);
@@ -325,7 +405,8 @@ static void op_close(st_source *s) {
 }
 
 static const st_source_ops tsource_ops = {op_group_count, op_group_info, op_group_open, op_unit_info,
-                                          op_read, op_partition_count, op_partition_label, op_close};
+                                          op_read, op_partition_count, op_partition_label, op_close,
+                                          NULL, op_partition_zm};
 
 const st_logstate *st_tsource_state(const st_source *s) { return ((const tsrc *)s->impl)->state; }
 
@@ -396,6 +477,7 @@ st_status st_tsource_open(st_table *t, st_logstate *state, bool rejects, st_sour
             else zone_null(&g->zm[c], f->type, r->rows);
         }
     }
+    if (!build_parts(ts, s->schema)) goto oom;
     *out = s;
     return ST_OK;
 oom:

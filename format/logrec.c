@@ -232,8 +232,15 @@ void st_tschema_free(st_tschema *s) {
         st_field_rules_free(&s->fields[i].rules);
     }
     free(s->fields);
+    free(s->cluster);
     free(s);
 }
+
+static const char *const part_names[] = {"none", "value", "day", "month"};
+const char *st_part_kind_name(st_part_kind k) { return (unsigned)k <= ST_PART_MONTH ? part_names[k] : "?"; }
+
+/* True when the schema uses partitioning or clustering (format 2). */
+static bool schema_v2(const st_tschema *s) { return s && (s->part_kind != ST_PART_NONE || s->ncluster); }
 
 int st_tschema_find(const st_tschema *s, const char *name) {
     for (uint32_t i = 0; i < s->nfields; i++)
@@ -292,13 +299,26 @@ st_tschema *st_tschema_clone(const st_tschema *s) {
     }
     c->schema_id = s->schema_id;
     c->next_field_id = s->next_field_id;
+    c->part_kind = s->part_kind;
+    c->part_field = s->part_field;
+    if (s->ncluster) {
+        c->cluster = malloc(s->ncluster * sizeof *c->cluster);
+        if (!c->cluster) {
+            st_tschema_free(c);
+            return NULL;
+        }
+        memcpy(c->cluster, s->cluster, s->ncluster * sizeof *c->cluster);
+        c->ncluster = s->ncluster;
+    }
     return c;
 }
 
 bool st_tschema_equal(const st_tschema *a, const st_tschema *b) {
     if (!a || !b) return a == b;
     if (a->nfields != b->nfields || a->schema_id != b->schema_id ||
-        a->next_field_id != b->next_field_id)
+        a->next_field_id != b->next_field_id || a->part_kind != b->part_kind ||
+        a->part_field != b->part_field || a->ncluster != b->ncluster ||
+        (a->ncluster && memcmp(a->cluster, b->cluster, a->ncluster * sizeof *a->cluster)))
         return false;
     for (uint32_t i = 0; i < a->nfields; i++) {
         const st_tfield *x = &a->fields[i], *y = &b->fields[i];
@@ -338,7 +358,59 @@ json_t *st_tschema_to_json(const st_tschema *s, bool with_ids) {
         json_array_append_new(arr, fo);
     }
     json_object_set_new(o, "fields", arr);
+    if (with_ids && s->part_kind != ST_PART_NONE) {
+        json_t *po = json_object();
+        json_object_set_new(po, "by", json_string(st_part_kind_name((st_part_kind)s->part_kind)));
+        json_object_set_new(po, "field", json_integer(s->part_field));
+        json_object_set_new(o, "partition", po);
+    }
+    if (with_ids && s->ncluster) {
+        json_t *ca = json_array();
+        for (uint32_t i = 0; i < s->ncluster; i++) json_array_append_new(ca, json_integer(s->cluster[i]));
+        json_object_set_new(o, "cluster", ca);
+    }
     return o;
+}
+
+/* "partition" and "cluster" of a log schema: they must name its fields. */
+static st_status part_from_json(const json_t *j, st_tschema *s, st_error *e) {
+    static const char *const pkeys[] = {"by", "field", NULL};
+    json_t *po = json_object_get(j, "partition"), *ca = json_object_get(j, "cluster");
+    if (po) {
+        if (!json_is_object(po)) return st_error_set(e, ST_ERR_INVALID, "schema: \"partition\" must be an object");
+        ST_TRY(check_keys(po, pkeys, "the partition spec", "schema", e));
+        json_t *by = json_object_get(po, "by");
+        int k = -1;
+        for (int i = ST_PART_VALUE; i <= ST_PART_MONTH && json_is_string(by); i++)
+            if (!strcmp(json_string_value(by), part_names[i])) k = i;
+        int64_t fid = 0;
+        ST_TRY(get_int(po, "field", true, 1, INT32_MAX, &fid, "schema", e));
+        int fi = st_tschema_find_id(s, (uint32_t)fid);
+        if (k < 0 || fi < 0)
+            return st_error_set(e, ST_ERR_INVALID, "schema: the partition spec names an unknown %s",
+                                k < 0 ? "transform" : "field");
+        st_type_id t = s->fields[fi].type.id;
+        if (k != ST_PART_VALUE && t != ST_T_DATE && t != ST_T_TIMESTAMP && t != ST_T_TIMESTAMP_NS)
+            return st_error_set(e, ST_ERR_INVALID, "schema: %s() partitioning of a field that is not a date",
+                                part_names[k]);
+        s->part_kind = (uint8_t)k;
+        s->part_field = (uint32_t)fid;
+    }
+    if (ca) {
+        if (!json_is_array(ca) || json_array_size(ca) == 0 || json_array_size(ca) > 64)
+            return st_error_set(e, ST_ERR_INVALID, "schema: \"cluster\" must be an array of 1 to 64 field ids");
+        s->cluster = calloc(json_array_size(ca), sizeof *s->cluster);
+        if (!s->cluster) return st_error_set(e, ST_ERR_NOMEM, "out of memory (schema)");
+        for (size_t i = 0; i < json_array_size(ca); i++) {
+            json_t *x = json_array_get(ca, i);
+            if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > INT32_MAX ||
+                st_tschema_find_id(s, (uint32_t)json_integer_value(x)) < 0)
+                return st_error_set(e, ST_ERR_INVALID, "schema: \"cluster\" names an unknown field");
+            s->cluster[i] = (uint32_t)json_integer_value(x);
+            s->ncluster = (uint32_t)i + 1;
+        }
+    }
+    return ST_OK;
 }
 
 /* A bound or allowed value as canonical text of type t.  JSON numbers are
@@ -496,7 +568,7 @@ done:
 st_status st_tschema_from_json(const json_t *j, bool with_ids, st_tschema **out, st_error *e) {
     st_error local;
     if (!e) e = &local;
-    static const char *const keys_ids[] = {"schema_id", "next_field_id", "fields", NULL};
+    static const char *const keys_ids[] = {"schema_id", "next_field_id", "fields", "partition", "cluster", NULL};
     static const char *const keys_user[] = {"fields", NULL};
     *out = NULL;
     if (!json_is_object(j)) return st_error_set(e, ST_ERR_INVALID, "a schema must be a JSON object");
@@ -524,6 +596,7 @@ st_status st_tschema_from_json(const json_t *j, bool with_ids, st_tschema **out,
         }
         s->schema_id = (uint32_t)sid;
         s->next_field_id = (uint32_t)nfi;
+        if ((rc = part_from_json(j, s, e))) goto fail;
     }
     *out = s;
     return ST_OK;
@@ -549,6 +622,9 @@ void st_segrec_clear(st_segrec *r) {
         free(r->runs[i].upstream);
     }
     free(r->runs);
+    free(r->part_key);
+    free(r->part_min);
+    free(r->part_max);
     memset(r, 0, sizeof *r);
 }
 
@@ -579,6 +655,11 @@ st_status st_segrec_copy(st_segrec *dst, const st_segrec *src, st_error *e) {
             if (src->runs[i].upstream && !(dst->runs[i].upstream = strdup(src->runs[i].upstream))) goto oom;
         }
     }
+    dst->has_part = src->has_part;
+    if ((src->part_key && !(dst->part_key = strdup(src->part_key))) ||
+        (src->part_min && !(dst->part_min = strdup(src->part_min))) ||
+        (src->part_max && !(dst->part_max = strdup(src->part_max))))
+        goto oom;
     return ST_OK;
 oom:
     st_segrec_clear(dst);
@@ -587,8 +668,10 @@ oom:
 
 static bool segrec_equal(const st_segrec *a, const st_segrec *b) {
     if (strcmp(a->id, b->id) || a->side != b->side || a->rows != b->rows || a->bytes != b->bytes ||
-        a->nzones != b->nzones || a->nruns != b->nruns || strcmp(a->dv, b->dv) ||
-        a->dv_rows != b->dv_rows || a->dv_bytes != b->dv_bytes)
+        a->nzones != b->nzones || a->nruns != b->nruns || a->has_part != b->has_part ||
+        !streq_null(a->part_key, b->part_key) || !streq_null(a->part_min, b->part_min) ||
+        !streq_null(a->part_max, b->part_max) || strcmp(a->dv, b->dv) || a->dv_rows != b->dv_rows ||
+        a->dv_bytes != b->dv_bytes)
         return false;
     for (uint32_t i = 0; i < a->nzones; i++) {
         const st_seg_zone *x = &a->zones[i], *y = &b->zones[i];
@@ -642,6 +725,13 @@ static json_t *segrec_to_json(const st_segrec *r) {
         json_array_append_new(ls, lo);
     }
     json_object_set_new(o, "lineage", ls);
+    if (r->has_part) {
+        json_t *po = json_object();
+        json_object_set_new(po, "key", r->part_key ? json_string(r->part_key) : json_null());
+        if (r->part_min) json_object_set_new(po, "min", json_string(r->part_min));
+        if (r->part_max) json_object_set_new(po, "max", json_string(r->part_max));
+        json_object_set_new(o, "partition", po);
+    }
     if (r->dv[0]) {
         json_t *d = json_object();
         json_object_set_new(d, "id", json_string(r->dv));
@@ -667,7 +757,8 @@ static st_status get_id(const json_t *o, const char *key, char out[ST_SEG_ID_LEN
 static st_status segrec_from_json(const json_t *o, bool resolved, int fmt, st_segrec *r, const char *name,
                                   st_error *e) {
     static const char *const keys1[] = {"id", "side", "rows", "bytes", "zones", "lineage", NULL};
-    static const char *const keys2[] = {"id", "side", "rows", "bytes", "zones", "lineage", "dv", NULL};
+    static const char *const keys2[] = {"id", "side", "rows", "bytes", "zones", "lineage", "dv", "partition", NULL};
+    static const char *const pkeys[] = {"key", "min", "max", NULL};
     static const char *const zkeys[] = {"field", "type", "zm", NULL};
     static const char *const lkeys1[] = {"rows", "source", "ingest_id", "ingested_at", NULL};
     static const char *const lkeys2[] = {"rows", "source", "ingest_id", "ingested_at", "upstream", NULL};
@@ -779,6 +870,24 @@ static st_status segrec_from_json(const json_t *o, bool resolved, int fmt, st_se
                           "segment has %" PRIu64, name, r->id, total, r->rows);
         goto fail;
     }
+    json_t *po = json_object_get(o, "partition");
+    if (po) {
+        json_t *jk = json_object_get(po, "key");
+        if (!json_is_object(po) || (rc = check_keys(po, pkeys, "a partition", name, e))) {
+            if (!rc) rc = st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s: \"partition\" is not an object", name, r->id);
+            goto fail;
+        }
+        r->has_part = true;
+        if (!json_is_null(jk) &&
+            ((rc = get_str(po, "key", true, ST_LOG_NAME_MAX, &r->part_key, name, e)) ||
+             (rc = get_str(po, "min", true, ST_LOG_NAME_MAX, &r->part_min, name, e)) ||
+             (rc = get_str(po, "max", true, ST_LOG_NAME_MAX, &r->part_max, name, e))))
+            goto fail;
+        if (json_is_null(jk) && (json_object_get(po, "min") || json_object_get(po, "max"))) {
+            rc = st_error_set(e, ST_ERR_CORRUPT, "%s: segment %s: the NULL partition has bounds", name, r->id);
+            goto fail;
+        }
+    }
     json_t *jd = json_object_get(o, "dv");
     if (jd) {
         int64_t dr = 0, db = 0;
@@ -803,7 +912,7 @@ fail:
 /* ---- entries ------------------------------------------------------------------ */
 
 static const char *const op_names[ST_OP__COUNT] = {"create", "append", "compact", "restore",
-                                                   "vacuum", "evolve", "transform"};
+                                                   "vacuum", "evolve", "transform", "overwrite"};
 
 const char *st_log_op_name(st_log_op op) {
     return (unsigned)op < ST_OP__COUNT ? op_names[op] : "?";
@@ -834,14 +943,15 @@ void st_logentry_free(st_logentry *le) {
 }
 
 static bool segrec_needs_v2(const st_segrec *r) {
-    if (r->dv[0]) return true;
+    if (r->dv[0] || r->has_part) return true;
     for (uint32_t i = 0; i < r->nruns; i++)
         if (r->runs[i].upstream) return true;
     return false;
 }
 
 int st_logentry_format(const st_logentry *le) {
-    if (le->op == ST_OP_TRANSFORM || le->ndvs || le->ninputs || le->n_duplicates || le->n_replaced ||
+    if (le->op == ST_OP_TRANSFORM || le->op == ST_OP_OVERWRITE || schema_v2(le->schema) || le->ndvs ||
+        le->ninputs || le->n_duplicates || le->n_replaced ||
         (le->op == ST_OP_COMPACT && !le->nadds))
         return 2;
     for (uint32_t i = 0; i < le->nadds; i++)
@@ -850,7 +960,7 @@ int st_logentry_format(const st_logentry *le) {
 }
 
 int st_logstate_format(const st_logstate *s) {
-    if (s->ninputs) return 2;
+    if (s->ninputs || schema_v2(s->schema)) return 2;
     for (uint32_t i = 0; i < s->nsegs; i++)
         if (segrec_needs_v2(&s->segs[i])) return 2;
     return 1;
@@ -1019,7 +1129,7 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
     if (json_is_string(jop))
         for (int i = 0; i < ST_OP__COUNT; i++)
             if (!strcmp(json_string_value(jop), op_names[i])) op = i;
-    if (op == ST_OP_TRANSFORM && fmt < 2) op = -1;
+    if ((op == ST_OP_TRANSFORM || op == ST_OP_OVERWRITE) && fmt < 2) op = -1;
     if (op < 0) return st_error_set(e, ST_ERR_CORRUPT, "%s: unknown or missing \"op\"", name);
     le->op = (uint8_t)op;
     json_t *js = json_object_get(o, "schema");
@@ -1165,6 +1275,7 @@ static st_status entry_from_json(const json_t *o, const char *name, int64_t expe
     case ST_OP_VACUUM: ok = le->version > 0 && le->retain_from >= 0 && !le->nadds && !le->nremoves; break;
     case ST_OP_EVOLVE: ok = le->version > 0 && le->schema && !le->nadds && !le->nremoves; break;
     case ST_OP_TRANSFORM: ok = le->version > 0; break;
+    case ST_OP_OVERWRITE: ok = le->version > 0 && !le->schema; break;
     default: ok = false;
     }
     if (ok && le->op == ST_OP_COMPACT && !le->nadds && fmt < 2) ok = false;

@@ -38,11 +38,14 @@
 #include "format/types.h"
 #include "format/zonemap.h"
 
-/* Format 2 (the Silver issue) adds deletion vectors, upstream lineage,
- * consumed-input marks, the transform operation and dedup counts.  A writer
- * writes the lowest format that can express an entry (or checkpoint), so a
- * table that uses none of them stays readable by format-1 readers; a reader
- * reads both, and refuses format-2 fields in a format-1 file. */
+/* Format 2 adds deletion vectors, upstream lineage, consumed-input marks,
+ * the transform operation and dedup counts (the Silver issue), and
+ * partitioning, clustering and the overwrite operation (Gold tables).  A
+ * writer writes the lowest format that can express an entry (or
+ * checkpoint), so a table that uses none of them stays readable by format-1
+ * readers, and an older reader refuses a table that uses them as
+ * unsupported instead of misreading it; a reader reads both, and refuses
+ * format-2 fields in a format-1 file. */
 #define ST_LOG_FORMAT 2
 #define ST_LOG_FORMAT_MIN 1
 #define ST_SEG_ID_LEN 32             /* hex digits of a segment id */
@@ -78,11 +81,27 @@ typedef struct st_tfield {
 /* A table schema: the fields in column order, a schema id that grows by one
  * at every change, and the next field id to hand out (ids are never reused,
  * even after a restore to an older schema). */
+/* Hidden partitioning of a Gold/Silver table (spec/LOG.md §5): rows are
+ * grouped by a value derived from one field: the value itself, its day or
+ * its month (DATE/TIMESTAMP fields).  Every segment holds one partition. */
+typedef enum {
+    ST_PART_NONE = 0,
+    ST_PART_VALUE = 1, /* PARTITION BY col */
+    ST_PART_DAY = 2,   /* PARTITION BY day(col) */
+    ST_PART_MONTH = 3  /* PARTITION BY month(col) */
+} st_part_kind;
+const char *st_part_kind_name(st_part_kind k); /* "value", "day", "month" */
+
 typedef struct st_tschema {
     uint32_t schema_id;
     uint32_t next_field_id;
     uint32_t nfields;
     st_tfield *fields;
+    /* log form only (with_ids): partitioning and clustering */
+    uint8_t part_kind;   /* st_part_kind */
+    uint32_t part_field; /* field id when part_kind != ST_PART_NONE */
+    uint32_t ncluster;
+    uint32_t *cluster;   /* field ids rows are sorted by within a partition */
 } st_tschema;
 
 st_tschema *st_tschema_new(void); /* empty, schema_id 0, next_field_id 1 */
@@ -143,6 +162,11 @@ typedef struct st_segrec {
     st_seg_zone *zones;
     uint32_t nruns;
     st_lineage_run *runs;       /* rows of the runs add up to rows */
+    /* partitioned tables: the partition every row belongs to */
+    bool has_part;
+    char *part_key;             /* "2025-03-01"; NULL: the rows whose field is NULL */
+    char *part_min, *part_max;  /* bounds of the field in the partition, in
+                                   the field type's text form (NULL with key) */
     /* the deletion vector in force (format 2): file data/<dv>.dv, dv_rows
      * deleted rows (1..rows), dv_bytes its size; dv[0] == 0 when none */
     char dv[ST_SEG_ID_LEN + 1];
@@ -165,6 +189,7 @@ typedef enum {
     ST_OP_VACUUM = 4,  /* raises the oldest readable version, then files go */
     ST_OP_EVOLVE = 5,  /* schema change without data */
     ST_OP_TRANSFORM = 6, /* a Silver run: adds, deletion vectors, inputs (format 2) */
+    ST_OP_OVERWRITE = 7, /* INSERT OVERWRITE: removes the partitions it rewrites (format 2) */
     ST_OP__COUNT
 } st_log_op;
 const char *st_log_op_name(st_log_op op);

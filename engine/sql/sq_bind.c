@@ -622,10 +622,6 @@ bad:;
                      sq_type_name(tx, tn1), sq_type_name(ty, tn2));
 }
 
-typedef struct sq_inset {
-    sq_ht ht;
-    bool has_null;
-} sq_inset;
 
 static void inset_free(void *p) {
     sq_inset *s = p;
@@ -1273,6 +1269,7 @@ static st_status scan_source(sq_binder *b, st_source *src, const char *alias, sq
     sq_lop *l = lop_new(b, L_SCAN, f->pos, sch->nfields);
     if (!l) return nomem(e);
     l->src = src;
+    l->table = f->kind == F_TABLE;
     l->src_cols = aalloc(b, sch->nfields * sizeof *l->src_cols);
     l->label = adup(b, src->name ? src->name : alias, strlen(src->name ? src->name : alias));
     if (!l->src_cols || !l->label) return nomem(e);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "engine/sql/sql_int.h"
 #include "format/pool.h"
@@ -87,6 +88,8 @@ struct sq_exec {
     uint32_t nthreads;
     int64_t now_us;
     const volatile int *interrupt;
+    bool no_prune;  /* scans keep every group and unit */
+    bool analyze;   /* count rows and time per operator (EXPLAIN ANALYZE) */
     bool prepared, done, final_done;
     prun root;
     uint64_t next_task;
@@ -251,8 +254,30 @@ static st_status sink(prun *R, wstate *w, const sq_chunk *ch, st_error *e) {
     }
 }
 
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static st_status push_op(prun *R, wstate *w, uint32_t opi, const sq_chunk *ch, st_error *e);
+
+/* Push a chunk into operator opi (nops: the sink).  EXPLAIN ANALYZE counts
+ * the rows entering each operator and the time spent there and downstream;
+ * sq_explain.c subtracts the next operator's time. */
 static st_status push(prun *R, wstate *w, uint32_t opi, const sq_chunk *ch, st_error *e) {
     if (ch->n == 0 || w->stop) return ST_OK;
+    sq_opstats *an = R->p->an;
+    if (!an) return push_op(R, w, opi, ch, e);
+    uint64_t t0 = now_ns();
+    st_status rc = push_op(R, w, opi, ch, e);
+    atomic_fetch_add_explicit(&an[opi].ns, now_ns() - t0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&an[opi].rows, ch->n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&an[opi].calls, 1, memory_order_relaxed);
+    return rc;
+}
+
+static st_status push_op(prun *R, wstate *w, uint32_t opi, const sq_chunk *ch, st_error *e) {
     sq_pipe *p = R->p;
     if (opi == p->nops) return sink(R, w, ch, e);
     sq_pop *o = &p->ops[opi];
@@ -476,6 +501,8 @@ static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
     sq_scan *s = R->p->scan;
     st_source *src = s->src;
     uint32_t g = R->tg[t], u = R->tu[t];
+    bool an = R->p->an != NULL;
+    uint64_t t0 = an ? now_ns() : 0;
     st_batch_reset(w->rb);
     {
         st_unit_info ui;
@@ -484,11 +511,30 @@ static st_status scan_task(prun *R, wstate *w, uint64_t t, st_error *e) {
         if (s->nfcols) {
             bool pass;
             ST_TRY(unit_passes(R, w, g, u, ui.rows, &pass, e));
-            if (!pass) return ST_OK;
+            if (an) {
+                uint32_t fsrc[64];
+                for (uint32_t i = 0; i < s->nfcols; i++) fsrc[i] = s->cols[s->fcols[i]];
+                st_unit_info fi;
+                memset(&fi, 0, sizeof fi);
+                src->ops->unit_info(src, g, u, fsrc, s->nfcols, &fi);
+                atomic_fetch_add_explicit(&s->bytes_read, fi.bytes, memory_order_relaxed);
+            }
+            if (!pass) {
+                if (an) atomic_fetch_add_explicit(&s->read_ns, now_ns() - t0, memory_order_relaxed);
+                return ST_OK;
+            }
         }
         presize_batch(w->rb, ui.rows);
     }
     ST_TRY(src->ops->read(src, g, u, s->cols, s->ncols, w->rb, e));
+    if (an) {
+        st_unit_info ri;
+        memset(&ri, 0, sizeof ri);
+        src->ops->unit_info(src, g, u, s->cols, s->ncols, &ri);
+        atomic_fetch_add_explicit(&s->bytes_read, ri.bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->rows_read, w->rb->len, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->read_ns, now_ns() - t0, memory_order_relaxed);
+    }
     return scan_batch(R, w, e);
 }
 
@@ -508,8 +554,13 @@ static st_status stream_pull(prun *R, wstate *w, uint64_t *seq, bool *got, st_er
         if (!R->loop && R->next_seq >= R->base + R->nparts) break; /* window full */
         bool done = false;
         st_batch_reset(w->rb);
+        uint64_t t0 = R->p->an ? now_ns() : 0;
         rc = src->ops->read_next(src, R->sgroups[R->sgroup], s->cols, s->ncols, w->rb, &done, e);
         if (rc != ST_OK) break;
+        if (R->p->an) {
+            atomic_fetch_add_explicit(&s->read_ns, now_ns() - t0, memory_order_relaxed);
+            atomic_fetch_add_explicit(&s->rows_read, w->rb->len, memory_order_relaxed);
+        }
         if (done) {
             R->sgroup++;
             continue;
@@ -670,27 +721,6 @@ static st_status grow_parts(prun *R, uint64_t need, st_error *e) {
 
 /* ---- preparing tasks ---------------------------------------------------- */
 
-typedef struct openctx {
-    st_source *src;
-    uint32_t *groups;
-    uint32_t *nunits;
-} openctx;
-
-static st_status open_fn(void *ctx, uint64_t t, uint32_t worker, st_error *e) {
-    (void)worker;
-    openctx *o = ctx;
-    return o->src->ops->group_open(o->src, o->groups[t], &o->nunits[t], e);
-}
-
-static bool zm_keep(const sq_scan *s, const st_zonemap *zm) {
-    if (!zm) return true;
-    for (uint32_t i = 0; i < s->nprune; i++) {
-        const sq_prune *t = &s->prune[i];
-        if (!st_zonemap_may_match(&zm[t->field], (st_cmp_op)t->op, t->zval)) return false;
-    }
-    return true;
-}
-
 static st_status prepare_tasks(prun *R, st_error *e) {
     sq_pipe *p = R->p;
     R->ntasks = 0;
@@ -704,66 +734,19 @@ static st_status prepare_tasks(prun *R, st_error *e) {
         return ST_OK;
     }
     sq_scan *s = p->scan;
-    st_source *src = s->src;
-    uint32_t ng = src->ops->group_count(src);
-    uint32_t *groups = malloc((ng ? ng : 1) * sizeof *groups);
-    uint32_t *nunits = calloc(ng ? ng : 1, sizeof *nunits);
-    st_status rc = ST_OK;
-    if (!groups || !nunits) {
-        rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    uint32_t kept = 0;
-    for (uint32_t g = 0; g < ng; g++) {
-        st_group_info gi;
-        memset(&gi, 0, sizeof gi);
-        src->ops->group_info(src, g, &gi);
-        if (!zm_keep(s, gi.zm)) continue;
-        groups[kept++] = g;
-    }
-    s->ngroups = ng;
-    s->ngroups_kept = kept;
-    openctx oc = {src, groups, nunits};
-    rc = st_parallel_for(R->nthreads, kept, open_fn, &oc, e);
-    if (rc != ST_OK) goto done;
-    if (src->ops->read_next) {
+    ST_TRY(sq_scan_prepare(s, R->nthreads, R->X->no_prune, e));
+    if (s->src->ops->read_next) {
         /* a stream: tasks are numbered as batches are read */
         R->stream = true;
-        R->sgroups = groups;
-        R->nsgroups = kept;
-        groups = NULL;
+        R->sgroups = s->tasks.groups;
+        R->nsgroups = s->tasks.ngroups;
         R->ntasks = 0;
-        goto done;
+    } else {
+        R->tg = s->tasks.tg;
+        R->tu = s->tasks.tu;
+        R->ntasks = s->tasks.ntasks;
     }
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < kept; i++) total += nunits[i];
-    R->tg = malloc((total ? total : 1) * sizeof *R->tg);
-    R->tu = malloc((total ? total : 1) * sizeof *R->tu);
-    if (!R->tg || !R->tu) {
-        rc = st_error_set(e, ST_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < kept; i++) {
-        for (uint32_t u = 0; u < nunits[i]; u++) {
-            if (s->nprune) {
-                st_unit_info ui;
-                memset(&ui, 0, sizeof ui);
-                src->ops->unit_info(src, groups[i], u, NULL, 0, &ui);
-                if (!zm_keep(s, ui.zm)) continue;
-            }
-            R->tg[n] = groups[i];
-            R->tu[n] = u;
-            n++;
-        }
-    }
-    s->nunits = total;
-    s->nunits_kept = n;
-    R->ntasks = n;
-done:
-    free(groups);
-    free(nunits);
-    return rc;
+    return ST_OK;
 }
 
 static st_status prun_init(sq_exec *X, sq_pipe *p, prun *R, st_error *e) {
@@ -785,9 +768,6 @@ static void prun_free(prun *R) {
     }
     free(R->ready);
     if (R->global) sq_aggpart_free(R->global);
-    free(R->tg);
-    free(R->tu);
-    free(R->sgroups);
     pthread_mutex_destroy(&R->mu);
     memset(R, 0, sizeof *R);
 }
@@ -943,12 +923,28 @@ st_status sq_exec_new(sq_plan *plan, const char *sql, sq_mem *mem, const st_sql_
     X->nthreads = st_thread_count(o ? (long)o->threads : 0);
     X->now_us = now_us;
     X->interrupt = o ? o->interrupt : NULL;
+    X->no_prune = o && o->no_prune;
+    X->analyze = o && o->analyze;
+    if (X->analyze)
+        for (uint32_t i = 0; i < plan->npipes; i++) {
+            sq_pipe *p = plan->pipes[i];
+            p->an = calloc(p->nops + 1, sizeof *p->an);
+            if (!p->an) {
+                sq_exec_free(X);
+                return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+            }
+        }
     *out = X;
     return ST_OK;
 }
 
 void sq_exec_free(sq_exec *X) {
     if (!X) return;
+    if (X->analyze)
+        for (uint32_t i = 0; i < X->plan->npipes; i++) {
+            free(X->plan->pipes[i]->an);
+            X->plan->pipes[i]->an = NULL;
+        }
     prun_free(&X->root);
     for (uint32_t i = 0; i < X->nowned; i++) sq_coll_free(X->owned[i]);
     free(X->owned);

@@ -407,10 +407,6 @@ cleanup:
 
 /* IN with a constant list: the list is a hash table of its non-NULL values
  * (state), built when bound. */
-typedef struct sq_inset {
-    sq_ht ht;
-    bool has_null;
-} sq_inset;
 
 static st_status eval_in(sq_ectx *cx, const sq_expr *ex, const sq_chunk *in, const uint32_t *sel,
                          uint32_t n, sq_vec *out, st_error *e) {

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "engine/sql/sql_int.h"
+#include "format/logrec.h"
 
 #define SQ_MAX_DEPTH 200
 
@@ -1221,6 +1222,114 @@ static sq_sel *parse_query(parser *p) {
     return head;
 }
 
+/* layer.name (or a quoted/bare single name) as text. */
+static const char *parse_qname(parser *p, uint32_t *pos) {
+    const sq_tok *n = ident(p, false);
+    if (!n) return expected(p, "a table name such as gold.daily_sales");
+    *pos = n->pos;
+    st_sbuf sb = ST_SBUF_INIT;
+    st_sbuf_append(&sb, n->s, n->slen);
+    while (is_op(cur(p), OP_DOT)) {
+        p->i++;
+        const sq_tok *m = ident(p, true);
+        if (!m) {
+            st_sbuf_free(&sb);
+            return expected(p, "a name after '.'");
+        }
+        st_sbuf_putc(&sb, '.');
+        st_sbuf_append(&sb, m->s, m->slen);
+    }
+    const char *r = st_arena_strndup(p->a, st_sbuf_cstr(&sb), sb.len);
+    st_sbuf_free(&sb);
+    return r ? r : nomem(p);
+}
+
+/* CREATE TABLE t [PARTITION BY day(c) | month(c) | c] [CLUSTER BY (c, ...)] AS */
+static bool parse_create(parser *p, sq_stmt *out) {
+    if (!expect_kw(p, "TABLE")) return false;
+    out->kind = SQ_CREATE;
+    if (!(out->target = parse_qname(p, &out->target_pos))) return false;
+    if (accept_kw(p, "PARTITION")) {
+        if (!expect_kw(p, "BY")) return false;
+        sq_tok *k = cur(p);
+        if ((is_kw(k, "day") || is_kw(k, "month")) && is_op(peek(p, 1), OP_LPAREN)) {
+            out->part_kind = is_kw(k, "day") ? ST_PART_DAY : ST_PART_MONTH;
+            p->i += 2;
+            const sq_tok *c = ident(p, false);
+            if (!c) return expected(p, "a column name"), false;
+            out->part_col = c->s;
+            out->part_pos = c->pos;
+            if (!expect_op(p, OP_RPAREN, "')'")) return false;
+        } else {
+            bool paren = accept_op(p, OP_LPAREN);
+            const sq_tok *c = ident(p, false);
+            if (!c) return expected(p, "day(column), month(column) or a column name"), false;
+            out->part_kind = ST_PART_VALUE;
+            out->part_col = c->s;
+            out->part_pos = c->pos;
+            if (paren && !expect_op(p, OP_RPAREN, "')'")) return false;
+        }
+    }
+    if (accept_kw(p, "CLUSTER")) {
+        if (!expect_kw(p, "BY")) return false;
+        bool paren = accept_op(p, OP_LPAREN);
+        plist names = {0}, poss = {0};
+        for (;;) {
+            const sq_tok *c = ident(p, false);
+            if (!c) return expected(p, "a column name"), false;
+            if (!plist_push(p, &names, (void *)c->s) || !plist_push(p, &poss, (void *)(uintptr_t)c->pos))
+                return false;
+            if (!paren || !accept_op(p, OP_COMMA)) break;
+        }
+        if (paren && !expect_op(p, OP_RPAREN, "',' or ')'")) return false;
+        out->ncluster = names.n;
+        out->cluster = (const char **)names.v;
+        out->cluster_pos = st_arena_alloc(p->a, names.n * sizeof *out->cluster_pos);
+        if (!out->cluster_pos) return nomem(p), false;
+        for (uint32_t i = 0; i < names.n; i++) out->cluster_pos[i] = (uint32_t)(uintptr_t)poss.v[i];
+    }
+    return expect_kw(p, "AS");
+}
+
+/* COPY (query) TO 'path' [(FORMAT parquet, COMPRESSION zstd, ...)] */
+static bool parse_copy_tail(parser *p, sq_stmt *out) {
+    if (!expect_op(p, OP_RPAREN, "')' after the query")) return false;
+    if (!expect_kw(p, "TO")) return false;
+    sq_tok *k = cur(p);
+    if (k->kind != TK_STRING) return expected(p, "the output file name in single quotes"), false;
+    out->target = k->s;
+    out->target_pos = k->pos;
+    p->i++;
+    if (accept_op(p, OP_LPAREN)) {
+        plist l = {0};
+        for (;;) {
+            const sq_tok *nm = ident(p, true);
+            if (!nm) return expected(p, "an option name (FORMAT, COMPRESSION, HEADER, DELIMITER)"), false;
+            sq_copyopt *o = st_arena_alloc(p->a, sizeof *o);
+            if (!o) return nomem(p), false;
+            o->name = nm->s;
+            o->pos = nm->pos;
+            sq_tok *v = cur(p);
+            if (v->kind == TK_STRING || v->kind == TK_IDENT || v->kind == TK_QIDENT || v->kind == TK_INT || v->kind == TK_NUM) {
+                o->value = v->s;
+                o->vpos = v->pos;
+                p->i++;
+            } else {
+                o->value = NULL; /* a bare flag: HEADER */
+                o->vpos = nm->pos;
+            }
+            if (!plist_push(p, &l, o)) return false;
+            if (!accept_op(p, OP_COMMA)) break;
+        }
+        if (!expect_op(p, OP_RPAREN, "',' or ')'")) return false;
+        out->ncopts = l.n;
+        out->copts = st_arena_alloc(p->a, (l.n ? l.n : 1) * sizeof *out->copts);
+        if (!out->copts) return nomem(p), false;
+        for (uint32_t i = 0; i < l.n; i++) out->copts[i] = *(sq_copyopt *)l.v[i];
+    }
+    return true;
+}
+
 st_status sq_parse(st_arena *a, const char *sql, uint32_t n, sq_stmt *out, st_error *e) {
     st_error_clear(e);
     parser p;
@@ -1232,9 +1341,38 @@ st_status sq_parse(st_arena *a, const char *sql, uint32_t n, sq_stmt *out, st_er
     memset(out, 0, sizeof *out);
     if (cur(&p)->kind == TK_EOF)
         return sq_err_at(e, ST_ERR_PARSE, sql, 0, "empty query: expected SELECT");
-    if (accept_kw(&p, "EXPLAIN")) out->explain = true;
+    if (accept_kw(&p, "EXPLAIN")) {
+        out->explain = true;
+        if (accept_kw(&p, "ANALYZE")) out->analyze = true;
+    }
+    if (!out->explain && is_kw(cur(&p), "CREATE") && is_kw(peek(&p, 1), "TABLE")) {
+        p.i++;
+        if (!parse_create(&p, out)) return e && e->code ? e->code : ST_ERR_PARSE;
+    } else if (!out->explain && is_kw(cur(&p), "INSERT") &&
+               (is_kw(peek(&p, 1), "INTO") || is_kw(peek(&p, 1), "OVERWRITE"))) {
+        p.i++;
+        out->kind = accept_kw(&p, "INTO") ? SQ_INSERT : SQ_OVERWRITE;
+        if (out->kind == SQ_OVERWRITE) {
+            p.i++;
+            accept_kw(&p, "TABLE");
+            accept_kw(&p, "INTO");
+        }
+        if (!(out->target = parse_qname(&p, &out->target_pos))) return e && e->code ? e->code : ST_ERR_PARSE;
+    } else if (!out->explain && is_kw(cur(&p), "COPY") && is_op(peek(&p, 1), OP_LPAREN)) {
+        p.i += 2;
+        out->kind = SQ_COPY;
+    }
+    out->sel_pos = cur(&p)->pos;
     if (!is_kw(cur(&p), "SELECT") && !is_kw(cur(&p), "WITH") && !is_op(cur(&p), OP_LPAREN)) {
         sq_tok *k = cur(&p);
+        if (out->kind != SQ_SELECT && is_kw(k, "VALUES"))
+            return sq_err_at(e, ST_ERR_UNSUPPORTED, sql, k->pos,
+                             "INSERT ... VALUES is not supported: insert the rows of a query "
+                             "(INSERT INTO t SELECT ...)");
+        if (out->kind != SQ_SELECT) {
+            expected(&p, "a query (SELECT ...)");
+            return e && e->code ? e->code : ST_ERR_PARSE;
+        }
         if (k->kind == TK_IDENT &&
             (!strcasecmp(k->s, "INSERT") || !strcasecmp(k->s, "CREATE") ||
              !strcasecmp(k->s, "UPDATE") || !strcasecmp(k->s, "DELETE") ||
@@ -1247,6 +1385,7 @@ st_status sq_parse(st_arena *a, const char *sql, uint32_t n, sq_stmt *out, st_er
     }
     out->sel = parse_query(&p);
     if (!out->sel) return e && e->code ? e->code : ST_ERR_PARSE;
+    if (out->kind == SQ_COPY && !parse_copy_tail(&p, out)) return e && e->code ? e->code : ST_ERR_PARSE;
     accept_op(&p, OP_SEMI);
     if (cur(&p)->kind != TK_EOF) {
         if (is_op(cur(&p), OP_SEMI) || p.t[p.i - 1].op == OP_SEMI)

@@ -16,7 +16,9 @@
  *  - LIMIT sits in the sink of its pipeline (rows are cut per task and in
  *    task order), ORDER BY ... LIMIT becomes a top-N sort.
  * Column ids in expressions are replaced by positions in the chunk each
- * operator receives; every expression node gets a scratch slot.
+ * operator receives; every expression node gets a scratch slot.  Physical
+ * operators keep a pointer to their logical node, for EXPLAIN ANALYZE.
+ * (EXPLAIN itself is sq_explain.c.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,50 +190,6 @@ static st_status unlimit(pctx *P, built *b) {
     return materialize(P, &b->pipe, &b->L, b->types);
 }
 
-/* pruning terms: col op const over the scan's own columns */
-static void add_prune(pctx *P, sq_scan *s, const sq_lop *l, const layout *L, const sq_expr *c) {
-    const sq_expr *col = NULL, *k = NULL;
-    int op = -1;
-    if (c->kind == E_ISNULL && c->args[0]->kind == E_COL) {
-        col = c->args[0];
-        op = c->neg ? ST_CMP_IS_NOT_NULL : ST_CMP_IS_NULL;
-    } else if (c->kind == E_FUNC && c->cmp != 0xFF && c->nargs == 2) {
-        const sq_expr *x = c->args[0], *y = c->args[1];
-        static const int map[6] = {ST_CMP_EQ, ST_CMP_NE, ST_CMP_LT, ST_CMP_LE, ST_CMP_GT, ST_CMP_GE};
-        static const int flip[6] = {ST_CMP_EQ, ST_CMP_NE, ST_CMP_GT, ST_CMP_GE, ST_CMP_LT, ST_CMP_LE};
-        if (x->kind == E_COL && y->kind == E_CONST) {
-            col = x;
-            k = y;
-            op = map[c->cmp];
-        } else if (y->kind == E_COL && x->kind == E_CONST) {
-            col = y;
-            k = x;
-            op = flip[c->cmp];
-        }
-    }
-    if (!col || op < 0) return;
-    if (k && (k->val.null || !st_type_eq(k->type, col->type))) return;
-    int pos = pos_of(L, col->col);
-    if (pos < 0) return;
-    sq_prune *np = zalloc(P, (s->nprune + 1) * sizeof *np);
-    if (!np) return;
-    if (s->nprune) memcpy(np, s->prune, s->nprune * sizeof *np);
-    sq_prune *t = &np[s->nprune];
-    t->col = (uint32_t)pos;
-    t->field = l->src_cols[0];
-    for (uint32_t i = 0; i < l->nout; i++)
-        if (l->cids[i] == col->col) t->field = l->src_cols[i];
-    t->op = (uint8_t)op;
-    if (k) {
-        st_zval *z = zalloc(P, sizeof *z);
-        if (!z) return;
-        st_zval_from_value(k->type, &k->val.v, z);
-        t->zval = z;
-    }
-    s->prune = np;
-    s->nprune++;
-}
-
 static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
     cidset need;
     ST_TRY(set_copy(P, req, &need));
@@ -247,6 +205,8 @@ static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
     s->src = l->src;
     s->label = l->label;
     s->pos = l->pos;
+    s->lop = l;
+    l->scan = s;
     s->cols = zalloc(P, n * sizeof *s->cols);
     s->types = zalloc(P, n * sizeof *s->types);
     out->L.cids = zalloc(P, n * sizeof *out->L.cids);
@@ -279,8 +239,7 @@ static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
     p->nsrc = n;
     if (l->filter) {
         const sq_expr *f = l->filter;
-        uint32_t nc = f->kind == E_AND ? f->nargs : 1;
-        for (uint32_t i = 0; i < nc; i++) add_prune(P, s, l, &out->L, f->kind == E_AND ? f->args[i] : f);
+        s->prune = sq_prune_build(P->a, f, l->cids, l->src_cols, l->nout, &s->nprune);
         s->filter = l->filter;
         /* filter-first: worth it when the filter reads few of the columns */
         cidset fc;
@@ -297,6 +256,7 @@ static st_status build_scan(pctx *P, sq_lop *l, const cidset *req, built *out) {
         }
         sq_pop *o = op_add(P, p, PO_FILTER);
         if (!o) return nomem(P->e);
+        o->lop = l;
         o->pred = l->filter;
         o->nin = o->nout = n;
         ST_TRY(prep(P, o->pred, &out->L));
@@ -348,6 +308,7 @@ static st_status build_join(pctx *P, sq_lop *l, const cidset *req, built *out) {
     ST_TRY(unlimit(P, &b));
     sq_pipe *bp = b.pipe;
     bp->sink_kind = SK_BUILD;
+    bp->sink_lop = l;
     bp->join = j;
     bp->bkeys = zalloc(P, (j->nkeys ? j->nkeys : 1) * sizeof *bp->bkeys);
     if (!bp->bkeys) return nomem(P->e);
@@ -392,6 +353,7 @@ static st_status build_join(pctx *P, sq_lop *l, const cidset *req, built *out) {
     ST_TRY(unlimit(P, &pb));
     sq_pop *o = op_add(P, pb.pipe, PO_PROBE);
     if (!o) return nomem(P->e);
+    o->lop = l;
     o->join = j;
     o->nin = pb.L.n;
     o->nout = pb.L.n + ns;
@@ -437,6 +399,7 @@ static st_status build(pctx *P, sq_lop *l, const cidset *req, built *out) {
         ST_TRY(unlimit(P, out));
         sq_pop *o = op_add(P, out->pipe, PO_FILTER);
         if (!o) return nomem(P->e);
+        o->lop = l;
         o->pred = l->pred;
         o->nin = o->nout = out->L.n;
         return prep(P, o->pred, &out->L);
@@ -455,6 +418,7 @@ static st_status build(pctx *P, sq_lop *l, const cidset *req, built *out) {
         ST_TRY(build(P, l->child, &need, &c));
         sq_pop *o = op_add(P, c.pipe, PO_PROJECT);
         if (!o) return nomem(P->e);
+        o->lop = l;
         o->nin = c.L.n;
         o->nout = k;
         o->exprs = zalloc(P, k * sizeof *o->exprs);
@@ -498,6 +462,7 @@ static st_status build(pctx *P, sq_lop *l, const cidset *req, built *out) {
         for (uint32_t i = 0; i < l->naggs; i++)
             if (l->aggs[i].arg) ST_TRY(prep(P, l->aggs[i].arg, &c.L));
         c.pipe->sink_kind = SK_AGG;
+        c.pipe->sink_lop = l;
         c.pipe->agg = op;
         ST_TRY(pipe_add(P, c.pipe));
         sq_pipe *n = pipe_new(P, PS_COLL, l->pos);
@@ -558,6 +523,7 @@ static st_status build(pctx *P, sq_lop *l, const cidset *req, built *out) {
                 sl->skeys[i].e->col = (uint32_t)pp;
             }
             p->sink_kind = SK_SORT;
+            p->sink_lop = sl;
             p->sort = so;
             ST_TRY(pipe_add(P, p));
             sq_pipe *n = pipe_new(P, PS_COLL, sl->pos);
@@ -629,6 +595,7 @@ st_status sq_plan_build(st_arena *a, const char *sql, sq_lop *root, uint32_t max
     ST_TRY(build(&P, root, root->kind == L_PROJECT ? NULL : &all, &r));
     sq_pipe *p = r.pipe;
     p->sink_kind = SK_RESULT;
+    p->sink_lop = root;
     p->nsink = root->nout;
     p->sinktypes = root->types;
     p->sinkmap = zalloc(&P, root->nout * sizeof *p->sinkmap);
@@ -644,172 +611,10 @@ st_status sq_plan_build(st_arena *a, const char *sql, sq_lop *root, uint32_t max
 
 void sq_plan_free(sq_plan *p) {
     if (!p) return;
+    for (uint32_t i = 0; i < p->npipes; i++)
+        if (p->pipes[i]->scan) sq_scan_tasks_free(&p->pipes[i]->scan->tasks);
     for (uint32_t i = 0; i < p->njoins; i++) sq_join_free(p->joins[i]);
     free(p->joins);
     free(p->pipes);
     memset(p, 0, sizeof *p);
-}
-
-/* ---- EXPLAIN ------------------------------------------------------------ */
-
-static void print_expr(const sq_expr *x, const char *const *names, uint32_t nn, st_sbuf *sb);
-
-static void print_args(const sq_expr *x, const char *sep, const char *const *names, uint32_t nn,
-                       st_sbuf *sb) {
-    for (uint32_t i = 0; i < x->nargs; i++) {
-        if (i) st_sbuf_printf(sb, "%s", sep);
-        print_expr(x->args[i], names, nn, sb);
-    }
-}
-
-static void print_expr(const sq_expr *x, const char *const *names, uint32_t nn, st_sbuf *sb) {
-    static const char *cmps[] = {"=", "<>", "<", "<=", ">", ">="};
-    switch (x->kind) {
-    case E_COL:
-        if (x->col < nn && names && names[x->col]) st_sbuf_printf(sb, "%s", names[x->col]);
-        else st_sbuf_printf(sb, "#%u", x->col);
-        return;
-    case E_CONST: {
-        if (x->val.null) {
-            st_sbuf_printf(sb, "NULL");
-            return;
-        }
-        if (st_type_is_string(x->type)) {
-            st_sbuf_printf(sb, "'%.*s'", (int)(x->val.v.s.len > 40 ? 40 : x->val.v.s.len), x->val.v.s.ptr);
-            return;
-        }
-        char buf[ST_FORMAT_MAX];
-        st_format_value(x->type, &x->val.v, buf);
-        if (st_type_is_temporal(x->type)) st_sbuf_printf(sb, "'%s'", buf);
-        else st_sbuf_printf(sb, "%s", buf);
-        return;
-    }
-    case E_AND: st_sbuf_putc(sb, '('); print_args(x, " AND ", names, nn, sb); st_sbuf_putc(sb, ')'); return;
-    case E_OR: st_sbuf_putc(sb, '('); print_args(x, " OR ", names, nn, sb); st_sbuf_putc(sb, ')'); return;
-    case E_NOT: st_sbuf_printf(sb, "NOT "); print_expr(x->args[0], names, nn, sb); return;
-    case E_ISNULL: print_expr(x->args[0], names, nn, sb); st_sbuf_printf(sb, x->neg ? " IS NOT NULL" : " IS NULL"); return;
-    case E_IN: print_expr(x->args[0], names, nn, sb); st_sbuf_printf(sb, x->neg ? " NOT IN (...)" : " IN (...)"); return;
-    case E_CASE: st_sbuf_printf(sb, "CASE(...)"); return;
-    case E_COALESCE: st_sbuf_printf(sb, "coalesce("); print_args(x, ", ", names, nn, sb); st_sbuf_putc(sb, ')'); return;
-    default: break;
-    }
-    if (x->cmp != 0xFF && x->nargs == 2) {
-        print_expr(x->args[0], names, nn, sb);
-        st_sbuf_printf(sb, " %s ", cmps[x->cmp]);
-        print_expr(x->args[1], names, nn, sb);
-        return;
-    }
-    if (x->name && !strcmp(x->name, "cast")) {
-        char tn[ST_TYPE_NAME_MAX];
-        st_sbuf_printf(sb, "CAST(");
-        print_expr(x->args[0], names, nn, sb);
-        st_sbuf_printf(sb, " AS %s)", sq_type_name(x->type, tn));
-        return;
-    }
-    if (x->name && (!strcmp(x->name, "arith") || !strcmp(x->name, "||"))) {
-        static const char *ops[] = {"", "+", "-", "*", "/", "//", "%"};
-        st_sbuf_putc(sb, '(');
-        print_expr(x->args[0], names, nn, sb);
-        st_sbuf_printf(sb, " %s ", !strcmp(x->name, "||") ? "||" : x->aux <= OP_PERCENT ? ops[x->aux] : "?");
-        print_expr(x->args[1], names, nn, sb);
-        st_sbuf_putc(sb, ')');
-        return;
-    }
-    st_sbuf_printf(sb, "%s(", x->name ? x->name : "f");
-    print_args(x, ", ", names, nn, sb);
-    st_sbuf_putc(sb, ')');
-}
-
-static void indent(st_sbuf *sb, int d) {
-    for (int i = 0; i < d; i++) st_sbuf_append(sb, "  ", 2);
-}
-
-static void print_cols(const sq_lop *l, const char *const *names, uint32_t nn, st_sbuf *sb) {
-    for (uint32_t i = 0; i < l->nout && i < 12; i++) {
-        uint32_t c = l->cids[i];
-        st_sbuf_printf(sb, "%s%s", i ? ", " : "", c < nn && names && names[c] ? names[c] : "?");
-    }
-    if (l->nout > 12) st_sbuf_printf(sb, ", ... (%u columns)", l->nout);
-}
-
-static void print_node(const sq_lop *l, const char *const *names, uint32_t nn, int d, st_sbuf *sb) {
-    indent(sb, d);
-    switch (l->kind) {
-    case L_SCAN:
-        st_sbuf_printf(sb, "SCAN %s (~%.0f rows)", l->label ? l->label : "?", l->est_rows);
-        if (l->filter) {
-            st_sbuf_printf(sb, " filter: ");
-            print_expr(l->filter, names, nn, sb);
-        }
-        break;
-    case L_ONE: st_sbuf_printf(sb, "ONE ROW"); break;
-    case L_FILTER:
-        st_sbuf_printf(sb, "FILTER ");
-        print_expr(l->pred, names, nn, sb);
-        break;
-    case L_PROJECT:
-        st_sbuf_printf(sb, "PROJECT ");
-        for (uint32_t i = 0; i < l->nout; i++) {
-            if (i) st_sbuf_printf(sb, ", ");
-            print_expr(l->exprs[i], names, nn, sb);
-        }
-        break;
-    case L_AGG:
-        st_sbuf_printf(sb, "HASH AGGREGATE");
-        if (l->nkeys) {
-            st_sbuf_printf(sb, " by ");
-            for (uint32_t i = 0; i < l->nkeys; i++) {
-                if (i) st_sbuf_printf(sb, ", ");
-                print_expr(l->keys[i], names, nn, sb);
-            }
-        }
-        for (uint32_t i = 0; i < l->naggs; i++) {
-            st_sbuf_printf(sb, "%s%s(%s", i ? ", " : ": ", l->aggs[i].kind == AG_COUNT_STAR ? "count" : l->aggs[i].name,
-                           l->aggs[i].distinct ? "DISTINCT " : "");
-            if (l->aggs[i].arg) print_expr(l->aggs[i].arg, names, nn, sb);
-            else st_sbuf_putc(sb, '*');
-            st_sbuf_putc(sb, ')');
-        }
-        break;
-    case L_JOIN: {
-        const char *jt = l->jtype == J_LEFT ? "LEFT" : l->njkeys ? "INNER" : "CROSS";
-        bool bl = l->child->est_rows < l->right->est_rows;
-        st_sbuf_printf(sb, "HASH JOIN %s (build: %s)", jt, bl ? "left" : "right");
-        for (uint32_t i = 0; i < l->njkeys; i++) {
-            st_sbuf_printf(sb, "%s", i ? " AND " : " on ");
-            print_expr(l->lkeys[i], names, nn, sb);
-            st_sbuf_printf(sb, " = ");
-            print_expr(l->rkeys[i], names, nn, sb);
-        }
-        if (l->residual) {
-            st_sbuf_printf(sb, " residual: ");
-            print_expr(l->residual, names, nn, sb);
-        }
-        break;
-    }
-    case L_SORT:
-        st_sbuf_printf(sb, "SORT ");
-        for (uint32_t i = 0; i < l->nskeys; i++) {
-            if (i) st_sbuf_printf(sb, ", ");
-            print_expr(l->skeys[i].e, names, nn, sb);
-            if (l->skeys[i].desc) st_sbuf_printf(sb, " DESC");
-            if (l->skeys[i].nulls_first) st_sbuf_printf(sb, " NULLS FIRST");
-        }
-        break;
-    case L_LIMIT:
-        st_sbuf_printf(sb, "LIMIT %lld", (long long)l->limit);
-        if (l->offset > 0) st_sbuf_printf(sb, " OFFSET %lld", (long long)l->offset);
-        if (l->child->kind == L_SORT) st_sbuf_printf(sb, " (top-N)");
-        break;
-    case L_UNION: st_sbuf_printf(sb, "UNION ALL"); break;
-    default: st_sbuf_printf(sb, "?"); break;
-    }
-    (void)print_cols;
-    st_sbuf_putc(sb, '\n');
-    if (l->child) print_node(l->child, names, nn, d + 1, sb);
-    if (l->right) print_node(l->right, names, nn, d + 1, sb);
-}
-
-void sq_plan_print(const sq_lop *root, const char *const *names, uint32_t nnames, st_sbuf *sb) {
-    print_node(root, names, nnames, 0, sb);
 }

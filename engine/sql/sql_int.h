@@ -45,6 +45,7 @@
 #include "format/status.h"
 #include "format/types.h"
 #include "format/vector.h"
+#include "format/zonemap.h"
 
 #define SQ_CHUNK ST_VECTOR_SIZE /* rows per chunk in a pipeline (2048) */
 
@@ -241,10 +242,49 @@ struct sq_sel {
     uint32_t set_pos;
 };
 
+typedef enum {
+    SQ_SELECT = 0,
+    SQ_CREATE,    /* CREATE TABLE t [PARTITION BY ...] [CLUSTER BY (...)] AS query */
+    SQ_INSERT,    /* INSERT INTO t query */
+    SQ_OVERWRITE, /* INSERT OVERWRITE [TABLE] t query */
+    SQ_COPY       /* COPY (query) TO 'path' [(option value, ...)] */
+} sq_stmt_kind;
+
+typedef struct sq_copyopt {
+    const char *name, *value; /* as written (value: word or string) */
+    uint32_t pos, vpos;
+} sq_copyopt;
+
 typedef struct sq_stmt {
     sq_sel *sel;
     bool explain;
+    bool analyze; /* EXPLAIN ANALYZE */
+    uint8_t kind; /* sq_stmt_kind */
+    /* CREATE / INSERT: the table ("gold.t"); COPY: the path */
+    const char *target;
+    uint32_t target_pos;
+    uint8_t part_kind;      /* st_part_kind (format/logrec.h) */
+    const char *part_col;   /* PARTITION BY column */
+    uint32_t part_pos;
+    const char **cluster;   /* CLUSTER BY columns */
+    uint32_t *cluster_pos;
+    uint32_t ncluster;
+    sq_copyopt *copts;      /* COPY options */
+    uint32_t ncopts;
+    uint32_t sel_pos;       /* where the query starts */
 } sq_stmt;
+
+/* Statements that write (sq_write.c). */
+typedef struct sq_write sq_write;
+st_status sq_write_setup(st_catalog *cat, const char *sql, const sq_stmt *st, uint32_t ncols,
+                         const char **names, const st_type *types, sq_write **out, st_error *e);
+st_status sq_write_wrap(st_arena *a, const sq_write *w, const sq_stmt *st, sq_sel **out, st_error *e);
+st_status sq_write_add(sq_write *w, const st_batch *b, st_error *e);
+st_status sq_write_finish(sq_write *w, st_error *e);
+uint64_t sq_write_rows(const sq_write *w);
+int64_t sq_write_version(const sq_write *w);
+bool sq_write_is_copy(const sq_write *w);
+void sq_write_free(sq_write *w);
 
 /* Parse one statement (an optional trailing ';').  Errors are ST_ERR_PARSE
  * with the position of the offending token. */
@@ -549,6 +589,13 @@ typedef struct sq_ht {
     bool nulls_equal; /* GROUP BY: NULL = NULL; joins skip NULL keys */
 } sq_ht;
 
+/* The constant set of `x IN (constants)` (E_IN's state): its distinct
+ * non-NULL values are the keys of ht. */
+typedef struct sq_inset {
+    sq_ht ht;
+    bool has_null;
+} sq_inset;
+
 st_status sq_ht_init(sq_ht *h, const st_type *types, uint32_t nkeys, sq_mem *mem,
                      const char *what, uint32_t pos, st_error *e);
 void sq_ht_free(sq_ht *h);
@@ -614,6 +661,14 @@ typedef struct sq_sortkey {
     bool nulls_first;
 } sq_sortkey;
 
+/* What EXPLAIN ANALYZE measures per logical operator (summed over tasks). */
+typedef struct sq_opstats {
+    _Atomic uint64_t rows; /* rows the operator produced */
+    _Atomic uint64_t ns;   /* time in the operator itself (not its consumers) */
+    _Atomic uint64_t calls;
+} sq_opstats;
+
+struct sq_scan;
 typedef struct sq_lop sq_lop;
 struct sq_lop {
     uint8_t kind;
@@ -649,6 +704,12 @@ struct sq_lop {
     int64_t limit, offset;
     /* L_UNION: all (no dedup) */
     bool all;
+    /* EXPLAIN: the node's line (printed before planning rewrites column ids
+     * into positions), its physical scan, and what ANALYZE measured */
+    char *desc;
+    struct sq_scan *scan;
+    sq_opstats st;
+    bool table; /* L_SCAN: a table (groups are segments), not a file */
 };
 
 /* ======================================================================
@@ -700,7 +761,16 @@ typedef struct sq_pop {
     sq_expr *pred;     /* PO_FILTER */
     sq_expr **exprs;   /* PO_PROJECT: nout expressions */
     sq_join *join;     /* PO_PROBE */
+    sq_lop *lop;       /* the logical operator it implements (EXPLAIN) */
 } sq_pop;
+
+/* The tasks of a scan: (group, unit) pairs, and the kept groups. */
+typedef struct sq_scan_tasks {
+    uint32_t *tg, *tu; /* ntasks */
+    uint64_t ntasks;
+    uint32_t *groups;  /* kept groups, opened */
+    uint32_t ngroups;
+} sq_scan_tasks;
 
 typedef struct sq_scan {
     st_source *src;
@@ -712,23 +782,70 @@ typedef struct sq_scan {
      * a unit is read with these first, and the rest only when a row passes */
     uint32_t nfcols;
     uint32_t *fcols;
-    /* zone-map pruning terms extracted from filter (ANDed) */
+    /* zone-map pruning: the filter as a tree of tests that zone maps can
+     * answer (sq_prune.c); NULL when none; nprune counts its leaves */
     struct sq_prune *prune;
     uint32_t nprune;
     char *label;
     uint32_t pos;
-    /* filled when the scan is opened */
+    struct sq_lop *lop;   /* the logical scan (EXPLAIN) */
+    _Atomic uint64_t read_ns; /* EXPLAIN ANALYZE: time reading units */
+    /* filled when the scan is prepared (sq_scan_prepare) */
+    bool prepared;
+    sq_scan_tasks tasks;
+    uint32_t nparts, nparts_kept;
     uint32_t ngroups, ngroups_kept;
-    uint64_t nunits, nunits_kept, rows_read;
+    uint64_t nunits, nunits_kept;
+    uint64_t rows_total, rows_kept;   /* rows of every group / of the kept units */
+    uint64_t bytes_total, bytes_kept; /* bytes on disk of every group / the kept
+                                         units' chunks of the columns read */
+    /* filled while running (EXPLAIN ANALYZE) */
+    _Atomic uint64_t rows_read, bytes_read;
 } sq_scan;
 
+/* Pruning tree (sq_prune.c): a node answers "may a row of a range whose
+ * zone maps are zm satisfy the filter?"; false only when provably not. */
+typedef enum sq_prk {
+    PR_TRUE = 0, /* unknown / always: keep */
+    PR_FALSE,    /* the filter is never TRUE (e.g. WHERE 1 = 0): skip all */
+    PR_CMP,      /* field op val */
+    PR_IN,       /* field IN (vals) */
+    PR_AND,
+    PR_OR
+} sq_prk;
+
 typedef struct sq_prune {
-    uint32_t col;   /* index into scan cols */
-    uint32_t field; /* source field index */
-    uint8_t op;     /* st_cmp_op */
-    uint8_t pad[3];
-    void *zval;     /* st_zval* (NULL for IS [NOT] NULL) */
+    uint8_t kind;   /* sq_prk */
+    uint8_t op;     /* PR_CMP: st_cmp_op */
+    uint32_t field; /* PR_CMP / PR_IN: source field index */
+    st_type type;   /* of the field */
+    st_zval val;    /* PR_CMP */
+    st_zval *vals;  /* PR_IN: ascending, distinct */
+    uint32_t nvals;
+    struct sq_prune **kids; /* PR_AND / PR_OR */
+    uint32_t nkids;
 } sq_prune;
+
+/* The pruning tree of a scan's filter (expressions over column ids, as the
+ * binder leaves them); field_of maps a column id to the source field index
+ * (or -1).  Returns NULL when nothing in the filter can prune; *nleaves
+ * counts the tests.  Arena-allocated. */
+sq_prune *sq_prune_build(st_arena *a, const sq_expr *filter, const uint32_t *cids,
+                         const uint32_t *fields, uint32_t ncids, uint32_t *nleaves);
+/* May a row of a range with these zone maps (one per source field; NULL =
+ * unknown) satisfy the tree?  NULL tree: true. */
+bool sq_prune_may(const sq_prune *p, const st_zonemap *zm);
+/* Print the tree (EXPLAIN); names indexed by source field. */
+void sq_prune_print(const sq_prune *p, const st_schema *schema, st_sbuf *sb);
+
+/* Prepare a scan once (later calls do nothing): find the (group, unit)
+ * pairs that survive pruning, in source order, into s->tasks, opening the
+ * kept groups (in parallel on nthreads), and fill the scan's counts
+ * (partitions, groups, units, rows, bytes).  no_prune keeps everything (the
+ * answer must not change).  Stream sources get no units: s->tasks.groups
+ * lists the kept (opened) groups.  The tasks are freed with the plan. */
+st_status sq_scan_prepare(sq_scan *s, uint32_t nthreads, bool no_prune, st_error *e);
+void sq_scan_tasks_free(sq_scan_tasks *t);
 
 struct sq_pipe {
     uint32_t id;
@@ -750,6 +867,10 @@ struct sq_pipe {
     bool shared_out;    /* out belongs to another pipe (UNION) */
     int64_t limit, offset; /* SK_COLL / SK_RESULT */
     uint32_t pos;
+    sq_lop *sink_lop;      /* the logical operator of the sink (EXPLAIN) */
+    /* EXPLAIN ANALYZE: per operator (and [nops] the sink) the rows that
+     * entered it and the time spent in it and everything it pushed to */
+    sq_opstats *an;
 };
 
 typedef struct sq_plan {
@@ -767,8 +888,24 @@ typedef struct sq_plan {
 st_status sq_plan_build(st_arena *a, const char *sql, sq_lop *root, uint32_t maxcid,
                         sq_pool *pool, sq_plan *out, st_error *e);
 void sq_plan_free(sq_plan *p);
-/* Print a logical plan (EXPLAIN); names[cid] names columns (may be NULL). */
-void sq_plan_print(const sq_lop *root, const char *const *names, uint32_t nnames, st_sbuf *sb);
+/* EXPLAIN (sq_explain.c).  Describe every node of a logical plan (its line
+ * of EXPLAIN, into l->desc) while column ids still name columns: before
+ * sq_plan_build.  names[cid] names columns (may be NULL). */
+st_status sq_plan_describe(st_arena *a, sq_lop *root, const char *const *names, uint32_t nnames,
+                           st_error *e);
+/* The plan with each scan's pruning counts (scans must be prepared) and,
+ * when analyze, what each operator did (plan = the physical plan that ran,
+ * total_ns the statement's time, rows its result rows).  Text: one line
+ * per node, indented; JSON: {"plan": node, ...}. */
+typedef struct sq_explain_in {
+    const sq_lop *root;
+    const sq_plan *plan;
+    bool analyze;
+    uint64_t total_ns, rows;
+} sq_explain_in;
+void sq_explain_text(const sq_explain_in *in, st_sbuf *sb);
+struct json_t;
+struct json_t *sq_explain_json(const sq_explain_in *in);
 
 /* ---- operators' shared state ---- */
 

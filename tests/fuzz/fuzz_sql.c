@@ -118,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.threads = 1;
     o.memory_limit = 8u << 20;
     o.now_us = 0;
+    o.read_only = true; /* COPY would write wherever the input points */
     st_query *q = NULL;
     st_error e;
     if (st_query_prepare(st_memcat_catalog(cat), sql, &o, &q, &e) == ST_OK) {
@@ -125,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (int i = 0; i < 64; i++)
             if (st_query_next(q, &b, &e) != ST_OK || !b) break;
         st_sbuf sb = ST_SBUF_INIT;
-        st_query_explain(q, &sb);
+        st_query_explain(q, false, &sb, &e);
         st_sbuf_free(&sb);
     }
     st_query_close(q);

@@ -347,7 +347,7 @@ static void test_metadata_and_codes(void **state) {
     assert_int_equal(st_query_col_type(q, 0).id, ST_T_INT64);
     assert_int_equal(st_query_col_type(q, 2).id, ST_T_DOUBLE);
     st_sbuf sb = ST_SBUF_INIT;
-    st_query_explain(q, &sb);
+    ST_ASSERT_OK(st_query_explain(q, false, &sb, &err_));
     assert_non_null(strstr(st_sbuf_cstr(&sb), "SCAN big"));
     st_sbuf_free(&sb);
     st_query_close(q);
@@ -358,6 +358,23 @@ static void test_metadata_and_codes(void **state) {
     assert_int_equal(st_query_prepare(&S.cat, "SELECT * FROM nope", NULL, &q, &e), ST_ERR_NOT_FOUND);
     assert_int_equal(st_query_prepare(NULL, "SELECT * FROM nope", NULL, &q, &e), ST_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "no warehouse catalog"));
+    /* read-only: a COPY is refused before any file is touched */
+    {
+        st_sql_opts ro;
+        st_sql_opts_init(&ro);
+        ro.read_only = true;
+        char path[] = "/tmp/strata_ro_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        unlink(path);
+        char sql[128];
+        snprintf(sql, sizeof sql, "COPY (SELECT id FROM big) TO '%s.csv'", path);
+        assert_int_equal(st_query_prepare(&S.cat, sql, &ro, &q, &e), ST_ERR_UNSUPPORTED);
+        assert_non_null(strstr(e.msg, "writes are off"));
+        strcat(path, ".csv");
+        assert_int_not_equal(access(path, F_OK), 0);
+    }
     /* sizes */
     uint64_t v;
     ST_ASSERT_OK(st_parse_size("512MB", &v, &err_));
