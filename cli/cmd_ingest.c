@@ -1,6 +1,6 @@
 /*
- * cmd_ingest.c: `strata ingest bronze.T FILE...|-`: load CSV or NDJSON into
- * a Bronze table, validating every record (engine/ingest.h).  Files are one
+ * cmd_ingest.c: `strata ingest bronze.T FILE...|-`: load CSV, NDJSON or
+ * Parquet into a Bronze table, validating every record (engine/ingest.h).  Files are one
  * commit; stdin and --follow FILE are streams committed in micro-batches.
  * Prints a summary (records read, accepted, rejected by reason); rejected
  * records are in bronze.T__rejects, committed with the accepted ones.
@@ -62,7 +62,7 @@ static int cmd_ingest(st_cli *cli, int argc, char **argv) {
     bool evolve = false, quiet = false;
     long batch_rows = 0, batch_ms = 0;
     const st_opt opts[] = {
-        {"as", 0, ST_OPT_STRING, &as, "FMT", "csv or ndjson, when the file name does not say"},
+        {"as", 0, ST_OPT_STRING, &as, "FMT", "csv, ndjson or parquet, when the file name does not say"},
         {"schema", 0, ST_OPT_STRING, &schema_path, "FILE", "register this schema (JSON) for a new table"},
         {"evolve", 0, ST_OPT_FLAG, &evolve, NULL, "add fields the schema lacks as new nullable columns"},
         {"idempotency-key", 0, ST_OPT_STRING, &key, "APP:SEQ",
@@ -76,8 +76,10 @@ static int cmd_ingest(st_cli *cli, int argc, char **argv) {
     };
     const st_cmd_help help = {
         "strata ingest bronze.TABLE FILE...|- [options]\n       strata ingest bronze.TABLE --follow FILE [options]",
-        "Append CSV or NDJSON records to a Bronze table.  Every record is validated against\n"
-        "the table's schema (registered from --schema, or inferred from the first input);\n"
+        "Append CSV, NDJSON or Parquet records to a Bronze table.  Every record is validated\n"
+        "against the table's schema (registered from --schema, or taken from the first input);\n"
+        "Parquet columns are cast exactly to the schema's types (a value that does not fit\n"
+        "rejects its row; the row's raw text is the file's row as CSV, _line its ordinal).\n"
         "records that fail go, with their raw text, source, line and every reason, to the\n"
         "quarantine bronze.TABLE__rejects, committed together with the accepted rows.\n"
         "Every row gets lineage columns _ingest_id, _source, _line and _ingested_at.\n"
@@ -87,6 +89,7 @@ static int cmd_ingest(st_cli *cli, int argc, char **argv) {
         "exactly after its last commit.  Exit status 0 even when records were rejected.",
         "  strata ingest bronze.sales sales.csv\n"
         "  strata ingest bronze.sales day1.csv day2.csv --schema sales.schema.json\n"
+        "  strata ingest bronze.prices competitors.parquet\n"
         "  strata ingest bronze.sales sales.csv --idempotency-key nightly:20260131\n"
         "  tail -f events.ndjson | strata ingest bronze.events - --as ndjson --batch-ms 500\n"
         "  strata ingest bronze.events --follow events.ndjson",
@@ -123,8 +126,8 @@ static int cmd_ingest(st_cli *cli, int argc, char **argv) {
             rc = st_cli_usage("ingest", "'-' (stdin) cannot be mixed with files");
             goto out;
         }
-    if (as && strcmp(as, "csv") && strcmp(as, "ndjson")) {
-        rc = st_cli_usage("ingest", "--as must be csv or ndjson, not '%s'", as);
+    if (as && strcmp(as, "csv") && strcmp(as, "ndjson") && strcmp(as, "parquet")) {
+        rc = st_cli_usage("ingest", "--as must be csv, ndjson or parquet, not '%s'", as);
         goto out;
     }
     if (batch_rows < 0 || batch_ms < 0) {
@@ -171,7 +174,7 @@ static int cmd_ingest(st_cli *cli, int argc, char **argv) {
             goto out;
         }
     }
-    o.format = !as ? ST_IN_AUTO : !strcmp(as, "csv") ? ST_IN_CSV : ST_IN_NDJSON;
+    o.format = !as ? ST_IN_AUTO : !strcmp(as, "csv") ? ST_IN_CSV : !strcmp(as, "ndjson") ? ST_IN_NDJSON : ST_IN_PARQUET;
     o.schema = schema;
     o.evolve = evolve;
     o.threads = (uint32_t)cli->threads;
@@ -244,4 +247,4 @@ out:
     return rc;
 }
 
-ST_CLI_COMMAND("ingest", cmd_ingest, 20, "append CSV/NDJSON to a Bronze table (validated, with lineage)")
+ST_CLI_COMMAND("ingest", cmd_ingest, 20, "append CSV/NDJSON/Parquet to a Bronze table (validated, with lineage)")

@@ -37,6 +37,7 @@
 #include "format/csv.h"
 #include "format/ndjson.h"
 #include "format/io.h"
+#include "format/parquet.h"
 #include "format/pool.h"
 
 #define REJ_FLUSH_ROWS 1024
@@ -57,6 +58,7 @@ typedef struct rdr {
     st_csv_push *csvp;
     st_ndjson_reader *nd;
     st_ndjson_push *ndp;
+    st_pqin *pq;
     char delim, quote, escape;
 } rdr;
 
@@ -65,6 +67,7 @@ static void rdr_close(rdr *r) {
     st_csv_push_free(r->csvp);
     st_ndjson_close(r->nd);
     st_ndjson_push_free(r->ndp);
+    st_pqin_close(r->pq);
     memset(r, 0, sizeof *r);
 }
 
@@ -75,6 +78,7 @@ static const st_schema *rdr_schema(const rdr *r) {
     if (r->csvp) return st_csv_push_schema(r->csvp);
     if (r->nd) return st_ndjson_schema(r->nd);
     if (r->ndp) return st_ndjson_push_schema(r->ndp);
+    if (r->pq) return st_pqin_schema(r->pq);
     return NULL;
 }
 
@@ -84,9 +88,11 @@ static void rdr_stats(const rdr *r, st_text_stats *s) {
     else if (r->csvp) st_csv_push_stats(r->csvp, s);
     else if (r->nd) st_ndjson_stats(r->nd, s);
     else if (r->ndp) st_ndjson_push_stats(r->ndp, s);
+    else if (r->pq) st_pqin_stats(r->pq, s);
 }
 
 static st_status rdr_next(rdr *r, st_text_chunk *ch, st_error *e) {
+    if (r->pq) return st_pqin_next(r->pq, ch, e);
     return r->csv ? st_csv_next(r->csv, ch, e) : st_ndjson_next(r->nd, ch, e);
 }
 static st_status rdr_feed(rdr *r, const void *p, size_t n, st_error *e) {
@@ -182,6 +188,8 @@ typedef struct ing {
     uint32_t wide_cap;
     st_vector **nullv;
     uint32_t nnullv;
+    /* a Parquet row's raw text (rendered as CSV) */
+    st_sbuf rawsb;
     /* lines of the records of the current source span */
     uint64_t span_first, span_last;
     /* progress */
@@ -263,6 +271,7 @@ static void ing_free(ing *g) {
         for (uint32_t k = 0; k < g->pend[i].n; k++) free(g->pend[i].msgs[k]);
     }
     free(g->pend);
+    st_sbuf_free(&g->rawsb);
     for (uint32_t i = 0; i < g->nnullv; i++) st_vector_free(g->nullv[i]);
     free(g->nullv);
 }
@@ -505,6 +514,19 @@ static void record_bytes(const ing *g, uint64_t off, const char **p, size_t *n) 
     *n = i;
 }
 
+/* The raw text of row `row` of the current chunk: cut from the input for
+ * text sources, rendered from the file's row for Parquet. */
+static void row_raw(ing *g, const int64_t *offs, uint32_t row, const char **p, size_t *n) {
+    if (g->rd.pq) {
+        st_sbuf_clear(&g->rawsb);
+        st_pqin_raw(g->rd.pq, (uint32_t)offs[row], &g->rawsb);
+        *p = st_sbuf_cstr(&g->rawsb);
+        *n = g->rawsb.len;
+        return;
+    }
+    record_bytes(g, (uint64_t)offs[row], p, n);
+}
+
 /* ---- rows ---------------------------------------------------------------------------- */
 
 static uint32_t schema_nfields(const st_schema *s) { return s ? s->nfields : 0; }
@@ -706,7 +728,7 @@ static st_status take_chunk(ing *g, st_text_chunk *ch, st_error *e) {
             uint32_t row = b->sel ? b->sel[i] : i;
             const char *raw;
             size_t n;
-            record_bytes(g, (uint64_t)offs[row], &raw, &n);
+            row_raw(g, offs, row, &raw, &n);
             uint8_t code = ST_R_UNKNOWN_FIELD;
             const char *msg = g->reject_all_msg;
             ST_TRY(add_reject(g, (uint64_t)lines[row], raw, n, n, false, &code, &msg, 1, e));
@@ -790,7 +812,7 @@ static st_status take_chunk(ing *g, st_text_chunk *ch, st_error *e) {
             }
             const char *raw;
             size_t n;
-            record_bytes(g, (uint64_t)offs[row], &raw, &n);
+            row_raw(g, offs, row, &raw, &n);
             rc = add_reject(g, (uint64_t)lines[row], raw, n, n, false, codes, msgs, k, e);
         }
         free(rows);
@@ -844,9 +866,24 @@ static st_status add_span(ing *g, const char *name, uint64_t b0, uint64_t b1, st
 
 /* Commit what is held (one entry).  Nothing held: no commit (but a new
  * table with a known schema is created). */
+/* Remove the files of the segments collected for a commit that will not be
+ * attempted (no entry names them). */
+static void drop_adds(ing *g) {
+    for (uint32_t i = 0; i < g->nadds; i++) {
+        char path[4096];
+        st_table_seg_path(g->t, g->adds[i].id, path, sizeof path);
+        unlink(path);
+    }
+}
+
 static st_status ing_commit(ing *g, st_error *e) {
-    ST_TRY(finish_data(g, e));
-    ST_TRY(finish_rejects(g, e));
+    st_status frc = finish_data(g, e);
+    if (!frc) frc = finish_rejects(g, e);
+    if (frc) {
+        drop_adds(g);
+        clear_commit(g);
+        return frc;
+    }
     if (!g->schema || g->schema->nfields == 0) return ST_OK; /* nothing seen at all */
     if (!(g->nadds || g->c_read || g->schema_changed || g->creating)) return ST_OK;
     if (g->c_acc + g->c_rej != g->c_read)
@@ -924,16 +961,22 @@ static st_in_format by_extension(const char *path) {
     if (!dot) return ST_IN_AUTO;
     if (!strcasecmp(dot, ".csv") || !strcasecmp(dot, ".tsv") || !strcasecmp(dot, ".txt")) return ST_IN_CSV;
     if (!strcasecmp(dot, ".ndjson") || !strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".json")) return ST_IN_NDJSON;
+    if (!strcasecmp(dot, ".parquet") || !strcasecmp(dot, ".pq")) return ST_IN_PARQUET;
     return ST_IN_AUTO;
 }
 
-/* Decide from the first bytes: Parquet and compressed files are named,
- * '{' means NDJSON, anything else is tried as CSV (whose reader refuses
- * what is not delimited text). */
+static const char *format_name(st_in_format f) {
+    return f == ST_IN_CSV ? "csv" : f == ST_IN_NDJSON ? "ndjson" : f == ST_IN_PARQUET ? "parquet" : "auto";
+}
+
+/* Decide from the first bytes: "PAR1" is Parquet, compressed files are
+ * named, '{' means NDJSON, anything else is tried as CSV (whose reader
+ * refuses what is not delimited text). */
 static st_status sniff(const char *name, const char *p, size_t n, st_in_format *out, st_error *e) {
-    if (n >= 4 && !memcmp(p, "PAR1", 4))
-        return st_error_set(e, ST_ERR_FORMAT, "%s: a Parquet file; Bronze ingests CSV and NDJSON (Parquet ingest "
-                            "is not available in this build)", name);
+    if (n >= 4 && !memcmp(p, "PAR1", 4)) {
+        *out = ST_IN_PARQUET;
+        return ST_OK;
+    }
     if (n >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b)
         return st_error_set(e, ST_ERR_FORMAT, "%s: a gzip-compressed file; decompress it first (e.g. "
                             "gzip -dc %s | strata ingest TABLE -)", name, name);
@@ -946,16 +989,18 @@ static st_status sniff(const char *name, const char *p, size_t n, st_in_format *
 
 static st_status format_for(const ing *g, const char *name, const char *p, size_t n, st_in_format *out,
                             st_error *e) {
-    if (g->o->format != ST_IN_AUTO) {
-        *out = g->o->format;
-        /* still refuse what is plainly not text */
-        st_in_format dummy;
-        return sniff(name, p, n, &dummy, e);
+    st_in_format f = g->o->format != ST_IN_AUTO ? g->o->format : by_extension(name);
+    if (f == ST_IN_PARQUET) { /* format/parquet.h checks the magic itself */
+        *out = f;
+        return ST_OK;
     }
-    st_in_format f = by_extension(name);
     st_in_format s;
     ST_TRY(sniff(name, p, n, &s, e));
-    *out = f != ST_IN_AUTO ? f : s;
+    if (s == ST_IN_PARQUET && f != ST_IN_AUTO && g->o->format != ST_IN_AUTO)
+        return st_error_set(e, ST_ERR_FORMAT, "%s: a Parquet file, not %s (drop --as %s, or say --as parquet)", name,
+                            format_name(f), format_name(f));
+    /* the content wins over a misleading name for Parquet; else the name */
+    *out = s == ST_IN_PARQUET ? s : f != ST_IN_AUTO ? f : s;
     return ST_OK;
 }
 
@@ -995,6 +1040,60 @@ static void nd_opts(ing *g, st_ndjson_options *no, const st_schema *fixed, st_te
 
 /* ---- batch ingest -------------------------------------------------------------------- */
 
+/* A Parquet row that cannot be cast to its fields' types. */
+static st_status pq_reject(void *ctx, uint64_t line, const char *raw, size_t n, const uint8_t *codes,
+                           const char *const *msgs, uint32_t nr, st_error *e) {
+    return add_reject(ctx, line, raw, n, n, false, codes, msgs, nr, e);
+}
+
+/* Pull every chunk of the open reader through validation (batch ingest). */
+static st_status read_chunks(ing *g, st_error *e) {
+    st_status rc = ST_OK;
+    g->span_first = g->span_last = 0;
+    while (!rc) {
+        st_text_chunk ch;
+        rc = rdr_next(&g->rd, &ch, e);
+        if (rc || !ch.batch) break;
+        rc = take_chunk(g, &ch, e);
+        st_text_stats ts;
+        rdr_stats(&g->rd, &ts);
+        maybe_progress(g, ts.bytes);
+        if (!rc && g->o->stop && *g->o->stop)
+            rc = st_error_set(e, ST_ERR_INTERRUPTED, "interrupted: nothing was committed");
+    }
+    if (!rc) rc = sync_schema(g, e); /* a file without rows still defines the schema */
+    return rc;
+}
+
+/* A Parquet file: typed rows, cast to the table's types (engine/xcast.h). */
+static st_status ingest_one_parquet(ing *g, const char *path, st_error *e) {
+    g->source = path;
+    g->rd.fmt = ST_IN_PARQUET;
+    free(g->reject_all_msg);
+    g->reject_all_msg = NULL;
+    st_schema *fixed = plain_schema(g->schema);
+    if (g->schema && !fixed) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    st_pqin_options po = {fixed, g->o->evolve ? ST_TEXT_UNKNOWN_EVOLVE : ST_TEXT_UNKNOWN_REJECT, pq_reject, g, 0};
+    st_status rc = st_pqin_open(path, &po, &g->rd.pq, e);
+    if (rc == ST_ERR_TYPE && fixed && !g->o->evolve && strstr(e->msg, "not in the table's schema")) {
+        /* columns the schema lacks: read the rest, quarantine every row */
+        g->reject_all_msg = strdup(e->msg);
+        po.unknown = ST_TEXT_UNKNOWN_IGNORE;
+        rc = g->reject_all_msg ? st_pqin_open(path, &po, &g->rd.pq, e) : st_error_set(e, ST_ERR_NOMEM, "out of memory");
+    }
+    if (!rc) rc = read_chunks(g, e);
+    if (!rc) {
+        uint64_t size = st_pqin_file_size(g->rd.pq);
+        g->r->bytes += size;
+        g->prog_bytes_done += size;
+        rc = add_span(g, path, 0, size, e);
+    }
+    if (!rc) rc = flush_rejects(g, e);
+    rdr_close(&g->rd);
+    st_schema_free(fixed);
+    return rc;
+}
+
 static st_status ingest_one_file(ing *g, const char *path, st_error *e) {
     st_buf *map = NULL;
     st_status rc = st_file_map(path, &map, e);
@@ -1003,8 +1102,14 @@ static st_status ingest_one_file(ing *g, const char *path, st_error *e) {
     g->raw = st_buf_data(map);
     g->raw_len = st_buf_len(map);
     g->raw_base = 0;
-    st_in_format fmt;
+    st_in_format fmt = ST_IN_AUTO;
     rc = format_for(g, path, g->raw, g->raw_len < 65536 ? g->raw_len : 65536, &fmt, e);
+    if (!rc && fmt == ST_IN_PARQUET) {
+        g->raw = NULL;
+        g->raw_len = 0;
+        st_buf_unref(map);
+        return ingest_one_parquet(g, path, e);
+    }
     st_schema *fixed = NULL;
     free(g->reject_all_msg);
     g->reject_all_msg = NULL;
@@ -1030,19 +1135,7 @@ static st_status ingest_one_file(ing *g, const char *path, st_error *e) {
         }
         if (!rc) rdr_dialect(&g->rd);
     }
-    g->span_first = g->span_last = 0;
-    while (!rc) {
-        st_text_chunk ch;
-        rc = rdr_next(&g->rd, &ch, e);
-        if (rc || !ch.batch) break;
-        rc = take_chunk(g, &ch, e);
-        st_text_stats ts;
-        rdr_stats(&g->rd, &ts);
-        maybe_progress(g, ts.bytes);
-        if (!rc && g->o->stop && *g->o->stop)
-            rc = st_error_set(e, ST_ERR_INTERRUPTED, "interrupted: nothing was committed");
-    }
-    if (!rc) rc = sync_schema(g, e); /* a header-only file still defines the schema */
+    if (!rc) rc = read_chunks(g, e);
     if (!rc) {
         st_text_stats ts;
         rdr_stats(&g->rd, &ts);
@@ -1056,6 +1149,27 @@ static st_status ingest_one_file(ing *g, const char *path, st_error *e) {
     g->raw = NULL;
     g->raw_len = 0;
     st_buf_unref(map);
+    return rc;
+}
+
+/* Before anything is written: every Parquet input must open (footer,
+ * schema, chunk ranges, codecs), so that a file format/parquet.h refuses
+ * fails the batch up front, whatever its place among the inputs. */
+static st_status precheck(ing *g, const char *path, st_error *e) {
+    st_in_format f = g->o->format != ST_IN_AUTO ? g->o->format : by_extension(path);
+    if (f == ST_IN_AUTO) {
+        char head[4] = {0};
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return ST_OK; /* reported with its context when read */
+        ssize_t n = read(fd, head, sizeof head);
+        close(fd);
+        if (n == 4 && !memcmp(head, "PAR1", 4)) f = ST_IN_PARQUET;
+    }
+    if (f != ST_IN_PARQUET) return ST_OK;
+    st_pq_reader *r = NULL;
+    st_status rc = st_pq_open(path, &r, e);
+    st_pq_close(r);
+    if (rc && !strncmp(e->msg, path, strlen(path))) st_error_prefix(e, "Parquet file ");
     return rc;
 }
 
@@ -1075,6 +1189,7 @@ st_status st_ingest_files(st_table *t, const char *const *paths, uint32_t npaths
         uint64_t sz;
         if (st_file_size(paths[i], &sz, NULL) == ST_OK) g.prog_total += sz;
     }
+    for (uint32_t i = 0; !rc && i < npaths; i++) rc = precheck(&g, paths[i], e);
     if (!rc && g.creating) rc = st_table_prepare(t, e);
     for (uint32_t i = 0; !rc && i < npaths; i++) rc = ingest_one_file(&g, paths[i], e);
     if (!rc && !g.schema)
@@ -1250,6 +1365,10 @@ static st_status stream_commit(ing *g, stream *s, st_error *e) {
 }
 
 static st_status open_push(ing *g, st_in_format fmt, st_error *e) {
+    if (fmt == ST_IN_PARQUET)
+        return st_error_set(e, ST_ERR_FORMAT, "%s: Parquet cannot be read as a stream (its schema and row index "
+                            "are at the end of the file); ingest the file by name",
+                            strcmp(g->source, "-") ? g->source : "stdin");
     st_schema *fixed = plain_schema(g->schema);
     if (g->schema && !fixed) return st_error_set(e, ST_ERR_NOMEM, "out of memory");
     g->rd.fmt = fmt;
@@ -1360,6 +1479,7 @@ st_status st_ingest_stdin(st_table *t, int fd, const st_ingest_opts *o, st_inges
     st_status rc = ing_init(&g, t, o, r, e);
     g.source = "-";
     g.streaming = true;
+    if (!rc && o->format == ST_IN_PARQUET) rc = open_push(&g, ST_IN_PARQUET, e);
     if (!rc && g.creating) rc = st_table_prepare(t, e);
     if (!rc) rc = run_stream(&g, &s, e);
     free(s.buf);
@@ -1439,6 +1559,9 @@ st_status st_ingest_follow(st_table *t, const char *path, const st_ingest_opts *
     s.path = path;
     s.fd = -1;
     st_status rc = ing_init(&g, t, o, r, e);
+    g.source = path;
+    if (!rc && (o->format == ST_IN_PARQUET || (o->format == ST_IN_AUTO && by_extension(path) == ST_IN_PARQUET)))
+        rc = open_push(&g, ST_IN_PARQUET, e);
     char *real = rc ? NULL : realpath(path, NULL);
     if (!rc && !real) rc = st_error_errno(e, errno, "%s: cannot follow", path);
     g.source = path;

@@ -1,9 +1,10 @@
 /*
- * ingest.h: Bronze ingest: CSV and NDJSON, batches and streams, validated
- * record by record, committed atomically with lineage and a quarantine.
+ * ingest.h: Bronze ingest: CSV, NDJSON and Parquet, batches and streams,
+ * validated record by record, committed atomically with lineage and a
+ * quarantine.
  *
  * Batch (one or more files): every file is read (format/csv.h,
- * format/ndjson.h), each record is validated against the table's registered
+ * format/ndjson.h, format/parquet.h), each record is validated against the table's registered
  * schema (engine/contract.h), accepted rows are written to data segments and
  * rejected records (raw text, source, line, every reason) to quarantine
  * segments, and all of it is one commit.  Invariant, checked before every
@@ -24,8 +25,22 @@
  * ids; old segments read them as NULL); without, the records that carry them
  * are rejected with reason unknown_field.
  *
- * A file that is neither CSV nor NDJSON is refused before anything is
- * written (ST_ERR_FORMAT, naming it), and nothing is committed.
+ * Parquet (by the name's extension .parquet/.pq, --as parquet, or the
+ * "PAR1" magic) arrives typed: each column is cast exactly to its field's
+ * type (engine/xcast.h: INT32 -> INT64, DECIMAL widening, ...); a value with
+ * no exact image, or a column of a type that cannot become the field's at
+ * all, rejects its row with reason bad_value (invalid_utf8 for BLOB ->
+ * VARCHAR), the row's raw text being the file's row as one CSV record and
+ * its _line the row's 1-based ordinal in the file.  A new table without
+ * --schema takes the file's columns and types (all nullable, as an inferred
+ * schema).  Parquet files are read whole (no streams, no --follow).
+ *
+ * A file that is not CSV, NDJSON or Parquet is refused before anything is
+ * written (ST_ERR_FORMAT, naming it), and nothing is committed; so is a
+ * Parquet file that format/parquet.h refuses (nested columns, an unknown
+ * codec, a broken footer).  A Parquet file whose pages turn out to be
+ * damaged while reading fails the whole ingest: nothing is committed and
+ * the segments already written are removed.
  */
 #ifndef ST_INGEST_H
 #define ST_INGEST_H
@@ -37,7 +52,7 @@
 #include "engine/table.h"
 #include "format/logrec.h"
 
-typedef enum st_in_format { ST_IN_AUTO = 0, ST_IN_CSV, ST_IN_NDJSON } st_in_format;
+typedef enum st_in_format { ST_IN_AUTO = 0, ST_IN_CSV, ST_IN_NDJSON, ST_IN_PARQUET } st_in_format;
 
 typedef struct st_ingest_progress {
     uint64_t rows;        /* records read so far */

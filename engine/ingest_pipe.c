@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/ingest_int.h"
 #include "engine/segbuild.h"
@@ -457,7 +458,11 @@ void st_wpipe_free(st_wpipe *p) {
         pthread_cond_destroy(&q->not_full);
     }
     for (uint32_t i = 0; i < p->ndone; i++) {
-        /* finished but never committed: their files are orphans now */
+        /* finished and published, but never handed to a commit: no log
+         * entry can name them, so they go (else they would be orphans) */
+        char path[4096];
+        st_table_seg_path(p->t, p->done[i].rec.id, path, sizeof path);
+        unlink(path);
         st_segrec_clear(&p->done[i].rec);
     }
     free(p->done);

@@ -792,15 +792,20 @@ st_status st_pq_open_buf(st_buf *data, const char *name, st_pq_reader **out, st_
         return open_fail(r, st_error_set(e, ST_ERR_FORMAT, "%s: not a Parquet file (%llu bytes; too small)", r->name,
                                          (unsigned long long)r->size));
     const uint8_t *tail = r->base + r->size - 4;
-    if (memcmp(r->base, "PAR1", 4) != 0 || (memcmp(tail, "PAR1", 4) != 0 && memcmp(tail, "PARE", 4) != 0))
-        return open_fail(r, st_error_set(e, ST_ERR_FORMAT, "%s: not a Parquet file (no PAR1 magic at both ends)", r->name));
+    if (memcmp(r->base, "PAR1", 4) != 0)
+        return open_fail(r, st_error_set(e, ST_ERR_FORMAT, "%s: not a Parquet file (no PAR1 magic at byte 0)", r->name));
+    if (memcmp(tail, "PAR1", 4) != 0 && memcmp(tail, "PARE", 4) != 0)
+        return open_fail(r, st_error_set(e, ST_ERR_FORMAT,
+                                         "%s: not a Parquet file, or truncated: no PAR1 magic at byte %llu, the end "
+                                         "of the %llu-byte file (the footer is missing)",
+                                         r->name, (unsigned long long)(r->size - 4), (unsigned long long)r->size));
     if (memcmp(tail, "PARE", 4) == 0)
         return open_fail(r, st_error_set(e, ST_ERR_UNSUPPORTED, "%s: the footer is encrypted (PARE); encrypted Parquet is not supported",
                                          r->name));
     uint32_t flen = rd_u32(r->base + r->size - 8);
     if ((uint64_t)flen > r->size - 12 || flen > ST_PQ_MAX_FOOTER_BYTES)
-        return open_fail(r, st_error_set(e, ST_ERR_CORRUPT, "%s: footer length %u does not fit in the %llu-byte file", r->name,
-                                         flen, (unsigned long long)r->size));
+        return open_fail(r, st_error_set(e, ST_ERR_CORRUPT, "%s: footer length %u (at byte %llu) does not fit in the %llu-byte file",
+                                         r->name, flen, (unsigned long long)(r->size - 8), (unsigned long long)r->size));
     r->data_end = r->size - 8 - flen;
     r->arena = st_arena_new(0);
     if (!r->arena) return open_fail(r, st_error_set(e, ST_ERR_NOMEM, "out of memory"));
