@@ -30,7 +30,7 @@ LDFLAGS := -pthread $(SANFLAGS)
 LDLIBS := -lzstd -lroaring -ljansson -lsnappy -lz -lm
 
 DEB_PKGS := libzstd-dev libxxhash-dev libroaring-dev libjansson-dev libcmocka-dev \
-            libsnappy-dev zlib1g-dev
+            libsnappy-dev zlib1g-dev tzdata
 
 LIB_SRC  := $(shell find format engine -name '*.c' 2>/dev/null | sort)
 GEN_SRC  := $(shell find bench/gen -name '*.c' 2>/dev/null | sort)
