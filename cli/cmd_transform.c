@@ -161,6 +161,21 @@ static int cmd_transform(st_cli *cli, int argc, char **argv) {
         free(pos);
         return rc < 0 ? 0 : rc;
     }
+    /* `strata transform platform/silver/STAR.json` also matches the suites
+     * beside the specs: leave them out, and say so */
+    int kept = 0;
+    for (int i = 0; i < npos; i++) {
+        size_t l = strlen(pos[i]);
+        if (l <= 11 || strcmp(pos[i] + l - 11, ".suite.json")) pos[kept++] = pos[i];
+    }
+    if (kept < npos && !quiet)
+        fprintf(stderr, "strata: note: %d expectation suite%s (*.suite.json) skipped: the spec naming a suite runs "
+                        "it; `strata check TABLE SUITE` checks one\n", npos - kept, npos - kept == 1 ? "" : "s");
+    if (npos && !kept) {
+        free(pos);
+        return st_cli_usage("transform", "only expectation suites given; expected one or more SPEC files");
+    }
+    npos = kept;
     st_out_format of;
     if (!npos) rc = st_cli_usage("transform", "expected one or more SPEC files");
     else if (retries < -1 || retries > 1000) rc = st_cli_usage("transform", "--retries must be from 0 to 1000");
