@@ -27,27 +27,6 @@
 
 /* ---- descriptors -------------------------------------------------------- */
 
-size_t st_type_width(st_type t) {
-    switch ((st_type_id)t.id) {
-    case ST_T_BOOLEAN: return 1;
-    case ST_T_INT8: return 1;
-    case ST_T_INT16: return 2;
-    case ST_T_INT32: return 4;
-    case ST_T_INT64: return 8;
-    case ST_T_UINT64: return 8;
-    case ST_T_FLOAT: return 4;
-    case ST_T_DOUBLE: return 8;
-    case ST_T_DECIMAL: return t.precision > ST_DECIMAL_SMALL_MAX ? 16 : 8;
-    case ST_T_VARCHAR:
-    case ST_T_BLOB: return sizeof(st_str);
-    case ST_T_DATE: return 4;
-    case ST_T_TIMESTAMP:
-    case ST_T_TIMESTAMP_NS: return 8;
-    case ST_T_NULL: return 1;
-    default: return 0;
-    }
-}
-
 bool st_type_valid(st_type t) {
     if (t.id == ST_T_INVALID || t.id >= ST_T__COUNT) return false;
     if (t.id == ST_T_DECIMAL)

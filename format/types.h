@@ -108,8 +108,28 @@ static inline bool st_decimal_is_wide(st_type t) {
     return t.id == ST_T_DECIMAL && t.precision > ST_DECIMAL_SMALL_MAX;
 }
 
-/* Bytes one value takes in a vector's data array (0 for INVALID/NULL). */
-size_t st_type_width(st_type t);
+/* Bytes one value takes in a vector's data array (1 for NULL, 0 for
+ * INVALID).  Inline: st_vector_at calls it for every row it addresses. */
+static inline size_t st_type_width(st_type t) {
+    switch ((st_type_id)t.id) {
+    case ST_T_BOOLEAN:
+    case ST_T_INT8:
+    case ST_T_NULL: return 1;
+    case ST_T_INT16: return 2;
+    case ST_T_INT32:
+    case ST_T_FLOAT:
+    case ST_T_DATE: return 4;
+    case ST_T_INT64:
+    case ST_T_UINT64:
+    case ST_T_DOUBLE:
+    case ST_T_TIMESTAMP:
+    case ST_T_TIMESTAMP_NS: return 8;
+    case ST_T_DECIMAL: return t.precision > ST_DECIMAL_SMALL_MAX ? 16 : 8;
+    case ST_T_VARCHAR:
+    case ST_T_BLOB: return sizeof(st_str);
+    default: return 0;
+    }
+}
 
 /* True when t is a well-formed type (known id, decimal p/s in range). */
 bool st_type_valid(st_type t);
