@@ -15,10 +15,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "format/version.h"
 
-#ifndef STRATA_VERSION
-#define STRATA_VERSION "0.1.0"
-#endif
 
 #define MAX_COMMANDS 64
 static const st_cli_command *commands[MAX_COMMANDS];

@@ -48,13 +48,8 @@
 #include "format/parquet_int.h"
 #include "format/parquet_meta.h"
 #include "format/pool.h"
+#include "format/version.h"
 
-#ifndef STRATA_VERSION
-#define STRATA_VERSION "0.1.0"
-#endif
-#ifndef STRATA_BUILD
-#define STRATA_BUILD "dev"
-#endif
 
 void st_pq_write_opts_init(st_pq_write_opts *o) {
     memset(o, 0, sizeof *o);
