@@ -363,7 +363,7 @@ static void test_metadata_and_codes(void **state) {
         st_sql_opts ro;
         st_sql_opts_init(&ro);
         ro.read_only = true;
-        char path[] = "/tmp/strata_ro_XXXXXX";
+        char path[64] = "/tmp/strata_ro_XXXXXX"; /* room for the ".csv" appended below */
         int fd = mkstemp(path);
         assert_true(fd >= 0);
         close(fd);
