@@ -28,6 +28,7 @@ struct st_tw {
     st_segbuild *sb;    /* open segment */
     bool cur_null;      /* its partition key (when partitioned) */
     char cur_key[ST_TW_KEY_MAX], cur_min[ST_TW_KEY_MAX], cur_max[ST_TW_KEY_MAX];
+    int64_t cur_d0, cur_d1; /* day/month partitions: the days of cur_key */
     st_segrec *adds;
     uint32_t nadds, adds_cap;
     uint64_t rows;
@@ -54,6 +55,26 @@ static void fmt_day_bounds(st_type t, int64_t d0, int64_t d1, char *min, char *m
     }
 }
 
+/* The day (since 1970-01-01) of a DATE / TIMESTAMP / TIMESTAMP_NS value. */
+static int64_t day_of(st_type t, const void *v) {
+    if (t.id == ST_T_DATE) return *(const int32_t *)v;
+    if (t.id == ST_T_TIMESTAMP) return st_floordiv(*(const int64_t *)v, ST_USEC_PER_DAY);
+    return st_floordiv(*(const int64_t *)v, ST_USEC_PER_DAY * 1000);
+}
+
+/* The days [d0, d1] of the day or month partition holding day. */
+static void part_days(st_part_kind kind, int64_t day, int64_t *d0, int64_t *d1) {
+    if (kind == ST_PART_DAY) {
+        *d0 = *d1 = day;
+        return;
+    }
+    int64_t y;
+    unsigned m, d;
+    st_civil_from_days(day, &y, &m, &d);
+    *d0 = st_days_from_civil(y, m, 1);
+    *d1 = (m == 12 ? st_days_from_civil(y + 1, 1, 1) : st_days_from_civil(y, m + 1, 1)) - 1;
+}
+
 st_status st_tw_partition_of(st_part_kind kind, st_type t, const void *v, char *key, char *min,
                              char *max, st_error *e) {
     key[0] = min[0] = max[0] = 0;
@@ -73,10 +94,7 @@ st_status st_tw_partition_of(st_part_kind kind, st_type t, const void *v, char *
         strcpy(max, key);
         return ST_OK;
     }
-    int64_t day;
-    if (t.id == ST_T_DATE) day = *(const int32_t *)v;
-    else if (t.id == ST_T_TIMESTAMP) day = st_floordiv(*(const int64_t *)v, ST_USEC_PER_DAY);
-    else day = st_floordiv(*(const int64_t *)v, ST_USEC_PER_DAY * 1000);
+    int64_t day = day_of(t, v);
     if (kind == ST_PART_DAY) {
         st_format_date((int32_t)day, key);
         fmt_day_bounds(t, day, day, min, max);
@@ -224,12 +242,23 @@ st_status st_tw_add(st_tw *w, const st_batch *b, st_error *e) {
     st_part_kind kind = (st_part_kind)w->schema->part_kind;
     uint32_t start = 0;
     char key[ST_TW_KEY_MAX], mn[ST_TW_KEY_MAX], mx[ST_TW_KEY_MAX];
+    bool by_days = kind == ST_PART_DAY || kind == ST_PART_MONTH;
     for (uint32_t k = 0; k < live; k++) {
         uint32_t i = w->sel[k];
         bool isnull = st_vector_is_null(pv, i);
-        ST_TRY(st_tw_partition_of(kind, pv->type, isnull ? NULL : st_vector_at(pv, i), key, mn, mx, e));
-        bool same = w->sb && isnull == w->cur_null && (isnull || !strcmp(key, w->cur_key));
-        if (same) continue;
+        if (by_days) {
+            /* rows come grouped by partition: compare the row's day with the
+             * open partition's days, and format its key only on a change */
+            int64_t day = isnull ? 0 : day_of(pv->type, st_vector_at(pv, i));
+            if (w->sb && isnull == w->cur_null && (isnull || (day >= w->cur_d0 && day <= w->cur_d1)))
+                continue;
+            if (!isnull) part_days(kind, day, &w->cur_d0, &w->cur_d1);
+            ST_TRY(st_tw_partition_of(kind, pv->type, isnull ? NULL : st_vector_at(pv, i), key, mn, mx, e));
+        } else {
+            ST_TRY(st_tw_partition_of(kind, pv->type, isnull ? NULL : st_vector_at(pv, i), key, mn, mx, e));
+            bool same = w->sb && isnull == w->cur_null && (isnull || !strcmp(key, w->cur_key));
+            if (same) continue;
+        }
         if (k > start) ST_TRY(add_run(w, b, w->sel + start, k - start, e));
         start = k;
         ST_TRY(seg_finish(w, e));
