@@ -20,6 +20,7 @@ struct st_segbuild {
     st_schema *schema; /* the segment's: caller's columns + _line */
     uint32_t line_col; /* index of _line in schema */
     st_wfile *wf;
+    bool defer_sync;
     st_segment_writer *w;
     st_vector *lines;  /* scratch _line column */
     st_vector **cols;  /* scratch column array for the writer's batch */
@@ -99,6 +100,7 @@ st_status st_segbuild_new(st_table *t, const st_tschema *ts, bool rejects, const
     if (o) {
         so.rowgroup_rows = o->rowgroup_rows;
         so.zstd_level = o->zstd_level;
+        sb->defer_sync = o->defer_sync;
     }
     rc = st_segment_writer_new(sb->schema, sb->wf, &so, &sb->w, e);
     if (rc) {
@@ -171,8 +173,9 @@ st_status st_segbuild_finish(st_segbuild *sb, st_segrec *rec, st_error *e) {
     }
     char path[PATH_MAX];
     st_table_seg_path(sb->t, sb->id, path, sizeof path);
-    /* fsync, link without replacing, fsync data/ */
-    rc = st_wfile_publish(sb->wf, path, ST_PUBLISH_NOREPLACE, e);
+    /* fsync, link without replacing, fsync data/ (or only link: defer_sync) */
+    rc = sb->defer_sync ? st_wfile_publish_nosync(sb->wf, path, e)
+                        : st_wfile_publish(sb->wf, path, ST_PUBLISH_NOREPLACE, e);
     sb->wf = NULL;
     if (rc) {
         st_segment_info_free(&info);

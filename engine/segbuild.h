@@ -31,6 +31,8 @@ typedef struct st_segbuild st_segbuild;
 typedef struct st_segbuild_opts {
     uint32_t rowgroup_rows;
     int zstd_level;
+    bool defer_sync; /* publish without fsyncs: the caller st_sync_fs'es the
+                        table's data folder before committing the segment */
 } st_segbuild_opts;
 
 /* A builder for table t under schema ts (copied).  rejects: the quarantine

@@ -336,7 +336,14 @@ static st_status entry_ts(st_table *t, int64_t v, int64_t *ts, st_error *e) {
     return ST_OK;
 }
 
-st_status st_table_resolve(st_table *t, st_as_of a, bool for_data, int64_t *version, st_error *e) {
+/* Resolve a to a version; with keep, also hand over the latest state when
+ * it was loaded (for_data) and is the version resolved (else *keep = NULL).
+ * The latest version needs no entry read beyond the state: the commit
+ * timestamps are read only for a timestamp search and for error messages
+ * (each read decodes a whole entry, large for a table of many segments). */
+static st_status resolve(st_table *t, st_as_of a, bool for_data, int64_t *version, st_logstate **keep,
+                         st_error *e) {
+    if (keep) *keep = NULL;
     loglist l;
     ST_TRY(list_log(t, &l, e));
     st_status rc = ST_OK;
@@ -351,12 +358,16 @@ st_status st_table_resolve(st_table *t, st_as_of a, bool for_data, int64_t *vers
         lo = latest->retain_from;
     }
     char t0[40], t1[40], tx[40];
-    int64_t ts_lo, ts_hi;
-    if ((rc = entry_ts(t, lo, &ts_lo, e)) || (rc = entry_ts(t, l.latest, &ts_hi, e))) goto done;
-    st_format_ts(ts_lo, t0);
-    st_format_ts(ts_hi, t1);
+    int64_t ts_lo = 0, ts_hi = 0;
+    bool latest_only = a.version < 0 && a.ts_us == INT64_MIN;
+    bool version_ok = a.version >= 0 && a.version <= l.latest && a.version >= lo;
+    if (!latest_only && !version_ok) {
+        if ((rc = entry_ts(t, lo, &ts_lo, e)) || (rc = entry_ts(t, l.latest, &ts_hi, e))) goto done;
+        st_format_ts(ts_lo, t0);
+        st_format_ts(ts_hi, t1);
+    }
     if (a.version >= 0) {
-        if (a.version > l.latest || a.version < lo) {
+        if (!version_ok) {
             rc = st_error_set(e, ST_ERR_NOT_FOUND,
                               "%s: version %" PRId64 " %s; versions %" PRId64 " to %" PRId64
                               " exist (%s to %s)", t->name.full, a.version,
@@ -386,6 +397,7 @@ st_status st_table_resolve(st_table *t, st_as_of a, bool for_data, int64_t *vers
         /* latest version with ts <= a.ts_us, by binary search (timestamps
          * strictly increase with the version) */
         int64_t L = lo, H = l.latest;
+        if (a.ts_us >= ts_hi) L = H;
         while (L < H) {
             int64_t mid = L + (H - L + 1) / 2;
             int64_t ts;
@@ -397,17 +409,26 @@ st_status st_table_resolve(st_table *t, st_as_of a, bool for_data, int64_t *vers
     } else {
         *version = l.latest;
     }
+    if (keep && latest && *version == l.latest) {
+        *keep = latest;
+        latest = NULL;
+    }
 done:
     st_logstate_free(latest);
     loglist_free(&l);
     return rc;
 }
 
+st_status st_table_resolve(st_table *t, st_as_of a, bool for_data, int64_t *version, st_error *e) {
+    return resolve(t, a, for_data, version, NULL, e);
+}
+
 st_status st_table_load_as_of(st_table *t, st_as_of a, bool for_data, st_logstate **out,
                               st_error *e) {
     int64_t v;
     *out = NULL;
-    ST_TRY(st_table_resolve(t, a, for_data, &v, e));
+    ST_TRY(resolve(t, a, for_data, &v, out, e));
+    if (*out) return ST_OK; /* the latest state, loaded while resolving */
     return st_table_load(t, v, out, e);
 }
 

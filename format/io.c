@@ -339,9 +339,15 @@ static void dir_of(const char *path, char *out, size_t cap) {
     }
 }
 
-st_status st_wfile_publish(st_wfile *f, const char *final_path, st_publish_mode mode,
-                           st_error *e) {
-    st_status rc = st_wfile_sync(f, e);
+static st_status publish(st_wfile *f, const char *final_path, st_publish_mode mode, bool sync,
+                         st_error *e) {
+    st_status rc = ST_OK;
+    if (sync) {
+        rc = st_wfile_sync(f, e);
+    } else if (f->err.code || flush_buf(f) != ST_OK) {
+        if (e) *e = f->err;
+        rc = f->err.code;
+    }
     if (rc != ST_OK) {
         wfile_destroy(f, true);
         return rc;
@@ -375,9 +381,33 @@ st_status st_wfile_publish(st_wfile *f, const char *final_path, st_publish_mode 
         }
     }
     wfile_destroy(f, false);
+    if (!sync) return ST_OK;
     char dir[PATH_MAX];
     dir_of(final_path, dir, sizeof dir);
     return st_fsync_dir(dir, e);
+}
+
+st_status st_wfile_publish(st_wfile *f, const char *final_path, st_publish_mode mode,
+                           st_error *e) {
+    return publish(f, final_path, mode, true, e);
+}
+
+st_status st_wfile_publish_nosync(st_wfile *f, const char *final_path, st_error *e) {
+    return publish(f, final_path, ST_PUBLISH_NOREPLACE, false, e);
+}
+
+st_status st_sync_fs(const char *path, st_error *e) {
+    int err = st_io_fault("fsync");
+    if (err) return st_error_errno(e, err, "%s: file system sync failed", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return st_error_errno(e, errno, "%s: cannot open", path);
+    if (syncfs(fd) != 0) {
+        err = errno;
+        close(fd);
+        return st_error_errno(e, err, "%s: file system sync failed", path);
+    }
+    close(fd);
+    return ST_OK;
 }
 
 st_status st_write_file_atomic(const char *path, const void *p, size_t n,

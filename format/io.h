@@ -69,6 +69,17 @@ typedef enum { ST_PUBLISH_NOREPLACE = 0, ST_PUBLISH_REPLACE = 1 } st_publish_mod
  * removed on failure).  ST_ERR_EXISTS when NOREPLACE and the name is taken. */
 st_status st_wfile_publish(st_wfile *f, const char *final_path, st_publish_mode mode,
                            st_error *e);
+/* Flush, close and publish under final_path without replacing (ST_ERR_EXISTS
+ * when the name is taken), with no fsync of the file or of its directory:
+ * the file and its name are durable only after a later st_sync_fs of that
+ * file system.  For a writer that publishes many files under one commit: one
+ * sync instead of two fsyncs per file (each an fs journal commit, slow on a
+ * busy disk).  The writer is freed whatever the outcome. */
+st_status st_wfile_publish_nosync(st_wfile *f, const char *final_path, st_error *e);
+/* syncfs(2) of the file system holding path (a file or directory): every
+ * file written there, data and names, is durable when it returns ST_OK.
+ * Fault injection: counts as an "fsync". */
+st_status st_sync_fs(const char *path, st_error *e);
 /* Close and delete the temp file; NULL accepted. */
 void st_wfile_abort(st_wfile *f);
 

@@ -213,7 +213,8 @@ static st_status extract_keys(const sq_sortop *op, const sq_coll *c, const uint3
     return ST_OK;
 }
 
-/* Sort c; produce a new collection of its first `keep` rows in order. */
+/* Sort c; produce a new collection of its first `keep` rows in order.  c's
+ * rows are consumed (it is left empty). */
 static st_status sort_coll(const sq_sortop *op, sq_coll *c, uint64_t keep, sq_mem *mem,
                            sq_coll **out, st_error *e) {
     uint32_t *locs = NULL, *perm = NULL, *tmp = NULL;
@@ -240,38 +241,8 @@ static st_status sort_coll(const sq_sortop *op, sq_coll *c, uint64_t keep, sq_me
         rc = st_error_set(e, ST_ERR_NOMEM, "out of memory (sort)");
         goto cleanup;
     }
-    /* gather in sorted order, one output block at a time */
-    {
-        st_vector *cols[256];
-        if (c->ncols > 256) {
-            rc = st_error_set(e, ST_ERR_UNSUPPORTED, "more than 256 columns in ORDER BY");
-            goto cleanup;
-        }
-        for (uint32_t i = 0; i < c->ncols; i++) {
-            cols[i] = sq_vec_new(c->types[i], SQ_CHUNK);
-            if (!cols[i]) {
-                for (uint32_t q = 0; q < i; q++) sq_vec_free(cols[q]);
-                rc = st_error_set(e, ST_ERR_NOMEM, "out of memory (sort)");
-                goto cleanup;
-            }
-        }
-        for (uint64_t off = 0; off < keep && rc == ST_OK; off += SQ_CHUNK) {
-            uint32_t cnt = keep - off < SQ_CHUNK ? (uint32_t)(keep - off) : SQ_CHUNK;
-            for (uint32_t i = 0; i < c->ncols && rc == ST_OK; i++) {
-                sq_vec_clear(cols[i]);
-                for (uint32_t k = 0; k < cnt && rc == ST_OK; k++) {
-                    uint32_t l = locs[perm[off + k]];
-                    rc = sq_vec_copy_row(cols[i], k, c->blocks[SQ_LOC_BLOCK(l)]->cols[i], SQ_LOC_OFF(l), e);
-                }
-                cols[i]->len = cnt;
-            }
-            if (rc == ST_OK) {
-                sq_chunk ch = {c->ncols, cols, cnt, NULL, cnt};
-                rc = sq_coll_append(o, &ch, e);
-            }
-        }
-        for (uint32_t i = 0; i < c->ncols; i++) sq_vec_free(cols[i]);
-    }
+    /* gather in sorted order, a column of one output block at a time */
+    rc = sq_coll_append_locs(o, c, locs, perm, keep, true, e);
 cleanup:
     free(locs);
     free(perm);

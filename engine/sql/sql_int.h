@@ -630,6 +630,8 @@ typedef struct sq_coll {
     uint64_t bytes;
     uint32_t pos;
     const char *what;
+    uint32_t nsealed;      /* blocks [0, nsealed) are summed in sealed_bytes */
+    uint64_t sealed_bytes; /* (sq_coll_account) */
 } sq_coll;
 
 sq_coll *sq_coll_new(const st_type *types, uint32_t ncols, sq_mem *mem, const char *what,
@@ -637,6 +639,12 @@ sq_coll *sq_coll_new(const st_type *types, uint32_t ncols, sq_mem *mem, const ch
 void sq_coll_free(sq_coll *c);
 /* Append the live rows of a chunk (its columns in collection order). */
 st_status sq_coll_append(sq_coll *c, const sq_chunk *ch, st_error *e);
+/* Append src's rows locs[perm[0..n)] (locs[0..n) when perm is NULL), in
+ * that order, as new full blocks of dst (same column types).  consume: src's
+ * blocks are freed as soon as the output is past their last row, and src is
+ * left empty (even on failure). */
+st_status sq_coll_append_locs(sq_coll *dst, sq_coll *src, const uint32_t *locs,
+                              const uint32_t *perm, uint64_t n, bool consume, st_error *e);
 /* Move every block of src to the end of dst (src is left empty). */
 st_status sq_coll_move(sq_coll *dst, sq_coll *src, st_error *e);
 /* Random access: locs[r] = (block << 11) | offset for every row r in

@@ -88,11 +88,50 @@ static void test_fault_injection(void **state) {
     st_test_rmrf(dir);
 }
 
+/* Publish without fsyncs (many files under one commit), then one file-system
+ * sync: the file lands whole under its name, a taken name is refused, no temp
+ * is left, and an injected fsync fault fails the sync. */
+static void test_publish_nosync(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/seg-1", dir);
+    st_wfile *f;
+    ST_ASSERT_OK(st_wfile_create_tmp(dir, "seg", &f, &err_));
+    ST_ASSERT_OK(st_wfile_write(f, "segment", 7, &err_));
+    ST_ASSERT_OK(st_wfile_publish_nosync(f, path, &err_));
+    ST_ASSERT_OK(st_sync_fs(dir, &err_));
+    st_buf *b;
+    ST_ASSERT_OK(st_file_read(path, 100, &b, &err_));
+    assert_int_equal(st_buf_len(b), 7);
+    assert_memory_equal(st_buf_data(b), "segment", 7);
+    st_buf_unref(b);
+    ST_ASSERT_OK(st_wfile_create_tmp(dir, "seg", &f, &err_));
+    ST_ASSERT_OK(st_wfile_write(f, "other", 5, &err_));
+    ST_ASSERT_ERR(st_wfile_publish_nosync(f, path, &err_), ST_ERR_EXISTS);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s' | grep tmp)\"", dir);
+    assert_int_equal(system(cmd), 0);
+    ST_ASSERT_ERR(st_sync_fs("/nonexistent/strata/dir", &err_), ST_ERR_NOT_FOUND);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("STRATA_FAULT", "fsync:1:eio", 1);
+        st_io_fault_reset();
+        st_error e;
+        _exit(st_sync_fs(dir, &e) == ST_ERR_IO ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    st_test_rmrf(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publish_noreplace),
         cmocka_unit_test(test_missing_and_empty),
         cmocka_unit_test(test_fault_injection),
+        cmocka_unit_test(test_publish_nosync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
