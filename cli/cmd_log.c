@@ -1,6 +1,6 @@
 /*
  * cmd_log.c: `strata log TABLE`: the commit history, newest first: version,
- * time, operation, rows added and quarantined, the table's rows after the
+ * time, operation, rows added, removed and quarantined, the table's rows after the
  * commit, and the lineage (sources with their line ranges, idempotency key,
  * followed stream, restored version, vacuum horizon).  --format json gives
  * every recorded field.
@@ -129,7 +129,8 @@ static int cmd_log(st_cli *cli, int argc, char **argv) {
     const st_cmd_help help = {
         "strata log TABLE [--limit N] [--format FMT]",
         "Show the commit history of a table, newest first: version, time (UTC), operation,\n"
-        "rows added, rows quarantined, the table's rows after the commit, and lineage\n"
+        "rows added, rows removed (replaced, compacted away, overwritten or deleted), rows\n"
+        "quarantined, the table's rows after the commit, and lineage\n"
         "(sources and line ranges, idempotency key, followed stream, restore, vacuum).",
         "  strata log bronze.sales\n  strata log bronze.sales -n 5 --format json",
     };
@@ -192,11 +193,12 @@ static int cmd_log(st_cli *cli, int argc, char **argv) {
         if (of == ST_OUT_JSON) st_cli_print_json(arr, false);
         else json_decref(arr);
     } else {
-        static const char *const cols[] = {"version", "time", "operation", "added", "rejected", "rows", "lineage"};
-        st_type ty[7] = {st_type_make(ST_T_INT64), st_type_make(ST_T_TIMESTAMP), st_type_make(ST_T_VARCHAR),
-                         st_type_make(ST_T_INT64), st_type_make(ST_T_INT64), st_type_make(ST_T_INT64),
-                         st_type_make(ST_T_VARCHAR)};
-        st_rows *out = st_rows_new(cols, ty, 7);
+        static const char *const cols[] = {"version", "time",     "operation", "added",
+                                           "removed", "rejected", "rows",      "lineage"};
+        st_type ty[8] = {st_type_make(ST_T_INT64), st_type_make(ST_T_TIMESTAMP), st_type_make(ST_T_VARCHAR),
+                         st_type_make(ST_T_INT64), st_type_make(ST_T_INT64),     st_type_make(ST_T_INT64),
+                         st_type_make(ST_T_INT64), st_type_make(ST_T_VARCHAR)};
+        st_rows *out = st_rows_new(cols, ty, 8);
         for (int64_t i = n - 1; i >= 0; i--) {
             const logrow *r = &rows[i];
             st_sbuf sb = ST_SBUF_INIT;
@@ -204,7 +206,8 @@ static int cmd_log(st_cli *cli, int argc, char **argv) {
             st_rows_i64(out, r->le->version);
             st_rows_ts(out, r->le->ts_us);
             st_rows_str(out, st_log_op_name((st_log_op)r->le->op));
-            st_rows_i64(out, (int64_t)r->added - (int64_t)r->removed);
+            st_rows_i64(out, (int64_t)r->added);
+            st_rows_i64(out, (int64_t)r->removed);
             st_rows_i64(out, (int64_t)r->rej_added);
             st_rows_i64(out, (int64_t)r->total);
             st_rows_str(out, st_sbuf_cstr(&sb));

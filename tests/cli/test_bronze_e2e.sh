@@ -22,8 +22,8 @@ unset STRATA_NOW
 run S log bronze.fruit --format csv
 expect_rc 0
 [ "$(printf '%s\n' "$OUT" | tail -n +2 | wc -l)" = 3 ] || _fail "log should list 3 versions"
-expect_out "2,2026-01-31 12:00:00,append,1,0,6,"
-expect_out "0,2026-01-31 10:00:00,create,2,0,2,"
+expect_out "2,2026-01-31 12:00:00,append,1,0,0,6,"
+expect_out "0,2026-01-31 10:00:00,create,2,0,0,2,"
 
 # as of each version: exactly the rows committed up to it
 want0=$'1,apple,1.5\n2,pear,2.25'

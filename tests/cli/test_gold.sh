@@ -48,6 +48,9 @@ run S query "SELECT count(*) FROM gold.s VERSION AS OF 1" --format csv; expect_o
 run S query "SELECT count(*) FROM gold.s" --as-of 0 --format csv; expect_out_eq $'count(*)\n4400'
 run S log gold.s --format csv
 expect_out "overwrite"
+# an overwrite both adds and removes rows, and the log says how many of each
+printf '%s\n' "$OUT" | awk -F, '$3 == "overwrite" && $4 > 0 && $5 > 0 {ok = 1} END {exit !ok}' ||
+  _fail "the overwrite's rows added and removed are not both shown: $OUT"
 run S verify gold.s
 expect_rc 0
 
