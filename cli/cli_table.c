@@ -138,3 +138,32 @@ void st_rows_free(st_rows *r) {
     st_batch_free(r->b);
     free(r);
 }
+
+/* ---- the lazily opened warehouse catalog ---------------------------------- */
+
+static st_status lazy_open(st_catalog *c, const char *name, int64_t ver, int64_t ts, st_source **out, st_error *e) {
+    st_cli_lazycat *l = c->impl;
+    if (!l->inner) ST_TRY(st_warehouse_catalog_open(l->dir, &l->inner, e));
+    return l->inner->ops->open(l->inner, name, ver, ts, out, e);
+}
+
+static void *lazy_warehouse(st_catalog *c) {
+    st_cli_lazycat *l = c->impl;
+    st_error e;
+    if (!l->inner && st_warehouse_catalog_open(l->dir, &l->inner, &e) != ST_OK) return NULL;
+    return l->inner->ops->warehouse ? l->inner->ops->warehouse(l->inner) : NULL;
+}
+
+static const st_catalog_ops lazy_ops = {lazy_open, NULL, lazy_warehouse};
+
+void st_cli_lazycat_init(st_cli_lazycat *l, const char *dir) {
+    l->cat.ops = &lazy_ops;
+    l->cat.impl = l;
+    l->dir = dir;
+    l->inner = NULL;
+}
+
+void st_cli_lazycat_close(st_cli_lazycat *l) {
+    st_catalog_close(l->inner);
+    l->inner = NULL;
+}

@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/render.h"
+#include "engine/catalog.h"
 #include "engine/table.h"
 #include "engine/warehouse.h"
 
@@ -23,6 +24,18 @@
  * table has a log).  On success *w and *t must be closed by the caller. */
 int st_cli_open_table(const st_cli *cli, const char *cmd, const char *name, bool must_exist,
                       st_warehouse **w, st_table **t, st_tname *tn);
+
+/* A catalog that opens the warehouse's on first use, so a query over files
+ * alone needs no warehouse (strata query, strata export "SQL").  Statements
+ * that write reach the warehouse through it too.  Pass &l->cat to the SQL
+ * engine; close with st_cli_lazycat_close. */
+typedef struct st_cli_lazycat {
+    st_catalog cat;
+    const char *dir;
+    st_catalog *inner;
+} st_cli_lazycat;
+void st_cli_lazycat_init(st_cli_lazycat *l, const char *dir);
+void st_cli_lazycat_close(st_cli_lazycat *l);
 
 /* Parse --format (NULL = table); prints a usage error. */
 int st_cli_out_format(const char *cmd, const char *text, st_out_format *out);

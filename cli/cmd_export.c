@@ -21,7 +21,6 @@
 #include <strings.h>
 
 #include "cli/cli_table.h"
-#include "engine/catalog.h"
 #include "engine/lineage.h"
 #include "engine/sql.h"
 #include "engine/tsource.h"
@@ -78,22 +77,6 @@ static st_status export_rows(rows_in *in, const st_schema *schema, st_text_sink 
     st_pq_writer_free(pw);
     return rc;
 }
-
-/* A catalog that opens the warehouse's on first use (a query over files
- * alone needs no warehouse), as `strata query` does. */
-typedef struct lazycat {
-    st_catalog cat;
-    const char *dir;
-    st_catalog *inner;
-} lazycat;
-
-static st_status lazy_open(st_catalog *c, const char *name, int64_t ver, int64_t ts, st_source **out, st_error *e) {
-    lazycat *l = c->impl;
-    if (!l->inner) ST_TRY(st_warehouse_catalog_open(l->dir, &l->inner, e));
-    return l->inner->ops->open(l->inner, name, ver, ts, out, e);
-}
-
-static const st_catalog_ops lazy_ops = {lazy_open, NULL};
 
 /* The first argument is a statement, not a table name: table names
  * (layer.name, name__rejects) hold no blanks and are not keywords. */
@@ -160,8 +143,8 @@ static int export_query(st_cli *cli, const char *sql, const char *outp, bool par
     o.as_of_ts_us = a.ts_us;
     st_cli_catch_signals();
     o.interrupt = st_cli_interrupt_flag();
-    lazycat lc = {{&lazy_ops, NULL}, cli->warehouse, NULL};
-    lc.cat.impl = &lc;
+    st_cli_lazycat lc;
+    st_cli_lazycat_init(&lc, cli->warehouse);
     st_error e;
     st_query *q = NULL;
     st_schema *schema = NULL;
@@ -188,7 +171,7 @@ fail:
 done:
     st_schema_free(schema);
     st_query_close(q);
-    st_catalog_close(lc.inner);
+    st_cli_lazycat_close(&lc);
     return rc;
 }
 

@@ -13,33 +13,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_table.h"
 #include "cli/render.h"
-#include "engine/catalog.h"
 #include "engine/sql.h"
-
-/* A catalog that opens the warehouse catalog on first use. */
-typedef struct lazycat {
-    st_catalog cat;
-    const char *dir;
-    st_catalog *inner;
-} lazycat;
-
-static st_status lazy_open(st_catalog *c, const char *name, int64_t ver, int64_t ts,
-                           st_source **out, st_error *e) {
-    lazycat *l = c->impl;
-    if (!l->inner) ST_TRY(st_warehouse_catalog_open(l->dir, &l->inner, e));
-    return l->inner->ops->open(l->inner, name, ver, ts, out, e);
-}
-
-/* Statements that write (CREATE TABLE AS, INSERT) need the warehouse. */
-static void *lazy_warehouse(st_catalog *c) {
-    lazycat *l = c->impl;
-    st_error e;
-    if (!l->inner && st_warehouse_catalog_open(l->dir, &l->inner, &e) != ST_OK) return NULL;
-    return l->inner->ops->warehouse ? l->inner->ops->warehouse(l->inner) : NULL;
-}
-
-static const st_catalog_ops lazy_ops = {lazy_open, NULL, lazy_warehouse};
 
 static int cmd_query(st_cli *cli, int argc, char **argv) {
     const char *format = "table", *as_of = NULL, *mem = NULL;
@@ -111,8 +87,8 @@ static int cmd_query(st_cli *cli, int argc, char **argv) {
     st_cli_catch_signals();
     o.interrupt = st_cli_interrupt_flag();
 
-    lazycat lc = {{&lazy_ops, NULL}, cli->warehouse, NULL};
-    lc.cat.impl = &lc;
+    st_cli_lazycat lc;
+    st_cli_lazycat_init(&lc, cli->warehouse);
     st_query *q = NULL;
     int exit_code = 0;
     st_render *r = NULL;
@@ -169,7 +145,7 @@ static int cmd_query(st_cli *cli, int argc, char **argv) {
     r = NULL;
 done:
     st_query_close(q);
-    st_catalog_close(lc.inner);
+    st_cli_lazycat_close(&lc);
     return exit_code;
 }
 

@@ -27,6 +27,7 @@
 
 #include "engine/sql/sql_int.h"
 #include "engine/vhash.h"
+#include "format/hashvec.h"
 
 #define HT_MIN_SLOTS 64
 
@@ -89,7 +90,7 @@ void sq_ht_hash(const sq_ht *h, st_vector *const *cols, const uint32_t *sel, uin
         for (uint32_t k = 0; k < n; k++) hashes[k] = 0;
         return;
     }
-    for (uint32_t i = 0; i < h->nkeys; i++) st_vhash(cols[i], false, sel, n, hashes, i > 0);
+    st_hashvec_key(hashes, cols, h->nkeys, sel, n); /* the one key hash (AVX2 or scalar) */
 }
 
 static st_status resize_slots(sq_ht *h, uint64_t ns, st_error *e) {
