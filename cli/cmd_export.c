@@ -138,6 +138,7 @@ static int export_query(st_cli *cli, const char *sql, const char *outp, bool par
                         st_as_of a, st_out_format of) {
     st_sql_opts o;
     st_sql_opts_init(&o);
+    o.read_only = true; /* export reads; CREATE, INSERT and COPY belong to strata query */
     o.threads = cli->threads > 0 ? (uint32_t)cli->threads : 0;
     o.as_of_version = a.version;
     o.as_of_ts_us = a.ts_us;
